@@ -1,0 +1,1 @@
+"""Tessel active-learner service."""

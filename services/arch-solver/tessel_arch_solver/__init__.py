@@ -1,0 +1,1 @@
+"""Tessel arch-solver service."""

@@ -1,0 +1,1 @@
+"""Tessel block-scorer service."""

@@ -1,0 +1,1 @@
+"""Tessel metrics service."""

@@ -1,0 +1,1 @@
+"""gRPC adapter of the metrics service."""

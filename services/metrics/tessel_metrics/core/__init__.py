@@ -1,0 +1,1 @@
+"""Pure metric computations (numpy only, no transport)."""

@@ -1,0 +1,1 @@
+"""Tessel uncertainty-estimator service."""

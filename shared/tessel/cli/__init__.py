@@ -1,0 +1,1 @@
+"""The `tessel` command-line interface."""

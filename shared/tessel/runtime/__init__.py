@@ -1,0 +1,1 @@
+"""Runtime shared by every Tessel service: server, errors, settings, NATS, tracing, artifacts, jobs."""

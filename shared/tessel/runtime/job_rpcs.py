@@ -1,0 +1,62 @@
+"""The five job-resource RPCs (Create/Get/Watch/Cancel/List), generated once for every service.
+
+    class TrainerServicer(job_rpcs("TrainingJob", training_pb2, validate=validate_spec),
+                          training_pb2_grpc.SelectiveTrainerServiceServicer):
+        def __init__(self, jobs): self.jobs = jobs
+
+binds CreateTrainingJob, GetTrainingJob, WatchTrainingJob, CancelTrainingJob and ListTrainingJobs
+to `self.jobs` (a JobManager), using the contract's own Request/Response messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+
+from google.protobuf.message import Message
+
+from tessel.runtime.errors import InvalidArgument
+
+
+def job_rpcs(
+    resource: str,
+    messages: ModuleType,
+    *,
+    validate: Callable[[Message], None],
+    field: str = "job",
+    plural_field: str = "jobs",
+) -> type:
+    """A mixin class with the five RPCs for `resource` (e.g. "TrainingJob" or "Session")."""
+    create, get, watch, cancel, list_ = (
+        f"Create{resource}", f"Get{resource}", f"Watch{resource}", f"Cancel{resource}", f"List{resource}s",
+    )
+
+    def response(rpc: str, **values) -> Message:
+        return getattr(messages, f"{rpc}Response")(**values)
+
+    async def create_rpc(self, request, context):
+        if not request.HasField("spec"):
+            raise InvalidArgument("is required", field="spec")
+        validate(request.spec)
+        return response(create, **{field: await self.jobs.create(request.spec, dict(request.labels))})
+
+    async def get_rpc(self, request, context):
+        return response(get, **{field: await self.jobs.get(request.id)})
+
+    async def watch_rpc(self, request, context):
+        async for record in self.jobs.watch(request.id):
+            yield response(watch, **{field: record})
+
+    async def cancel_rpc(self, request, context):
+        return response(cancel, **{field: await self.jobs.cancel(request.id, request.reason)})
+
+    async def list_rpc(self, request, context):
+        records, token = await self.jobs.list(
+            page_size=request.page.page_size, page_token=request.page.page_token, state=request.state
+        )
+        return response(list_, **{plural_field: records, "next_page_token": token})
+
+    methods = {create: create_rpc, get: get_rpc, watch: watch_rpc, cancel: cancel_rpc, list_: list_rpc}
+    for name, method in methods.items():
+        method.__name__ = name
+    return type(f"{resource}Rpcs", (), methods)

@@ -1,0 +1,358 @@
+"""The generic job runner: every service's Create/Get/Watch/Cancel/List with the same semantics.
+
+A typed job message (e.g. `DistillationJob`) has fields `job` (tessel.common.v1.Job), `spec` and,
+usually, `result`. Records live in the NATS KV bucket `tessel_jobs` under `<service>.<id>`, so any
+replica can answer Get/Watch and a restarted service sees its jobs. Work is queued on
+`tessel.work.<service>.<kind>`; a worker that dies mid-job stops heartbeating, the message is
+redelivered and the job resumes (attempt + 1; handlers skip units of work they already stored).
+After the last attempt the job is FAILED with the reason: never left RUNNING forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+
+from tessel.common.v1 import artifact_pb2, job_pb2
+from tessel.runtime.artifacts import ArtifactStore
+from tessel.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, TesselError
+from tessel.runtime.messaging import Messaging, WorkConsumer, WorkQueuePolicy
+from tessel.runtime.tracing import current_trace_id
+
+log = logging.getLogger(__name__)
+
+TERMINAL_STATES = frozenset({job_pb2.JOB_STATE_SUCCEEDED, job_pb2.JOB_STATE_FAILED, job_pb2.JOB_STATE_CANCELLED})
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+# Progress is written to the KV bucket at most this often (the last report always goes through).
+PROGRESS_INTERVAL_SECONDS = 0.25
+
+TypedJob = TypeVar("TypedJob", bound=Message)
+
+
+class JobCancelled(Exception):
+    """Raised inside a job (by `JobContext.progress`) once the user asked to cancel it."""
+
+
+@dataclass
+class JobContext:
+    """What a running job sees of the runtime."""
+
+    job_id: str
+    attempt: int
+    artifacts: ArtifactStore
+    _manager: JobManager
+    _loop: asyncio.AbstractEventLoop
+    _cancel: threading.Event = field(default_factory=threading.Event)
+    _results: list[artifact_pb2.ArtifactRef] = field(default_factory=list)
+    _last_write: float = 0.0
+
+    @property
+    def resumed(self) -> bool:
+        """True when an earlier attempt of this job ran (and may have stored finished work)."""
+        return self.attempt > 1
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def progress(
+        self,
+        *,
+        done: int | None = None,
+        total: int | None = None,
+        unit: str | None = None,
+        message: str | None = None,
+        metrics: dict[str, float] | None = None,
+    ) -> None:
+        """Report progress; safe from any thread. Raises JobCancelled once cancellation was requested."""
+        if self._cancel.is_set():
+            raise JobCancelled("cancelled by request")
+        now = time.monotonic()
+        final = done is not None and total is not None and done >= total
+        if not final and now - self._last_write < PROGRESS_INTERVAL_SECONDS:
+            return
+        self._last_write = now
+        update = self._manager.update_progress(self.job_id, done, total, unit, message, metrics)
+        asyncio.run_coroutine_threadsafe(update, self._loop)
+
+    def add_result(self, ref: artifact_pb2.ArtifactRef) -> None:
+        """Record an artifact the job produced (listed in Job.results)."""
+        self._results.append(ref)
+
+    async def publish(self, subject: str, message: Message) -> None:
+        await self._manager.messaging.publish(subject, message, msg_id=f"{self.job_id}:{subject}")
+
+
+RunJob = Callable[[JobContext, Message], Awaitable[Message | None]]
+
+
+class JobManager(Generic[TypedJob]):
+    """Job records, the work queue and the worker loop for one service's job resource."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        job_type: type[TypedJob],
+        messaging: Messaging,
+        artifacts: ArtifactStore,
+        run: RunJob,
+        kind_of: Callable[[Message], str],
+        policy: WorkQueuePolicy = WorkQueuePolicy(),
+        concurrency: int = 1,
+    ) -> None:
+        self.service = service
+        self.job_type = job_type
+        self.messaging = messaging
+        self.artifacts = artifacts
+        self._run = run
+        self._kind_of = kind_of
+        self._consumer = WorkConsumer(
+            messaging, service, self._handle, self._dead_letter, policy=policy, concurrency=concurrency
+        )
+
+    async def start(self) -> None:
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+    # -- the RPC surface -----------------------------------------------------------------------------
+
+    async def create(self, spec: Message, labels: dict[str, str] | None = None) -> TypedJob:
+        now = _now()
+        job_id = f"{time.time_ns() // 1_000_000:013d}-{uuid.uuid4().hex[:8]}"
+        record = self.job_type()
+        record.job.CopyFrom(
+            job_pb2.Job(
+                id=job_id, kind=self._kind_of(spec), state=job_pb2.JOB_STATE_QUEUED, create_time=now,
+                update_time=now, trace_id=current_trace_id(), labels=labels or {},
+            )
+        )
+        record.spec.CopyFrom(spec)
+        await self._kv.create(self._key(job_id), record.SerializeToString())
+        await self.messaging.submit_work(self.service, record.job.kind, job_id.encode(), msg_id=job_id)
+        return record
+
+    async def get(self, job_id: str) -> TypedJob:
+        record, _ = await self._read(job_id)
+        return record
+
+    async def watch(self, job_id: str) -> AsyncIterator[TypedJob]:
+        """The job now and after every change; ends after a terminal state."""
+        self._check_id(job_id)
+        watcher = await self._kv.watch(self._key(job_id))
+        try:
+            seen = False
+            async for entry in watcher:
+                if entry is None:
+                    if not seen:
+                        raise NotFound(f"job {job_id} does not exist", field="id")
+                    continue
+                if not entry.value:
+                    continue
+                seen = True
+                record = self.job_type.FromString(entry.value)
+                yield record
+                if record.job.state in TERMINAL_STATES:
+                    return
+        finally:
+            with contextlib.suppress(Exception):
+                await watcher.stop()
+
+    async def cancel(self, job_id: str, reason: str = "") -> TypedJob:
+        reason = reason or "cancelled by request"
+
+        def mutate(record: TypedJob) -> None:
+            state = record.job.state
+            if state in TERMINAL_STATES:
+                raise FailedPrecondition(
+                    f"job {job_id} is already {job_pb2.JobState.Name(state).removeprefix('JOB_STATE_')}", field="id"
+                )
+            record.job.cancel_requested = True
+            if state == job_pb2.JOB_STATE_QUEUED:
+                _finish(record, job_pb2.JOB_STATE_CANCELLED, job_pb2.JobError(reason=reason))
+            else:
+                record.job.progress.message = f"cancelling: {reason}"
+
+        return await self._update(job_id, mutate)
+
+    async def list(self, *, page_size: int = 0, page_token: str = "", state: int = 0) -> tuple[list[TypedJob], str]:
+        if page_size < 0:
+            raise InvalidArgument("must not be negative", field="page.page_size")
+        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        try:
+            keys = await self._kv.keys(filters=[f"{self.service}."])
+        except NoKeysError:
+            keys = []
+        # Ids start with a millisecond timestamp: newest first, stable across pages.
+        ids = sorted((k.removeprefix(f"{self.service}.") for k in keys if k.startswith(f"{self.service}.")), reverse=True)
+        if page_token:
+            ids = [i for i in ids if i < page_token]
+        jobs: list[TypedJob] = []
+        for job_id in ids:
+            with contextlib.suppress(NotFound):
+                record = await self.get(job_id)
+                if state and record.job.state != state:
+                    continue
+                jobs.append(record)
+                if len(jobs) == size:
+                    break
+        next_token = jobs[-1].job.id if len(jobs) == size else ""
+        return jobs, next_token
+
+    # -- the worker ----------------------------------------------------------------------------------
+
+    async def _handle(self, msg, attempt: int) -> None:
+        job_id = msg.data.decode()
+        try:
+            record = await self.get(job_id)
+        except NotFound:
+            log.warning("work for unknown job %s dropped", job_id)
+            return
+        if record.job.state in TERMINAL_STATES:
+            return
+
+        def start(record: TypedJob) -> None:
+            record.job.state = job_pb2.JOB_STATE_RUNNING
+            record.job.attempt = attempt
+            if not record.job.HasField("start_time"):
+                record.job.start_time.CopyFrom(_now())
+            if attempt > 1:
+                record.job.progress.message = f"resumed (attempt {attempt})"
+
+        record = await self._update(job_id, start)
+        context = JobContext(job_id, attempt, self.artifacts, self, asyncio.get_running_loop())
+        if record.job.cancel_requested:
+            context._cancel.set()
+        watch_cancel = asyncio.create_task(self._follow_cancel(job_id, context))
+        try:
+            result = await self._run(context, record.spec)
+        except JobCancelled:
+            reason = _cancel_reason(await self.get(job_id))
+            await self._settle(job_id, job_pb2.JOB_STATE_CANCELLED, job_pb2.JobError(reason=reason), context)
+        except TesselError as error:
+            await self._settle(
+                job_id, job_pb2.JOB_STATE_FAILED,
+                job_pb2.JobError(code=error.job_code, reason=error.message, field=error.field), context,
+            )
+        except Exception as error:  # noqa: BLE001 - an unexpected failure must still end the job visibly
+            log.exception("job %s failed", job_id)
+            await self._settle(
+                job_id, job_pb2.JOB_STATE_FAILED,
+                job_pb2.JobError(code=job_pb2.ERROR_CODE_INTERNAL, reason=f"{type(error).__name__}: {error}"), context,
+            )
+        else:
+            await self._settle(job_id, job_pb2.JOB_STATE_SUCCEEDED, None, context, result)
+        finally:
+            watch_cancel.cancel()
+
+    async def _dead_letter(self, msg, reason: str) -> None:
+        job_id = msg.data.decode()
+
+        def fail(record: TypedJob) -> None:
+            if record.job.state not in TERMINAL_STATES:
+                _finish(record, job_pb2.JOB_STATE_FAILED, job_pb2.JobError(code=job_pb2.ERROR_CODE_ABORTED, reason=reason))
+
+        with contextlib.suppress(NotFound):
+            await self._update(job_id, fail)
+
+    async def _follow_cancel(self, job_id: str, context: JobContext) -> None:
+        with contextlib.suppress(Exception):
+            async for record in self.watch(job_id):
+                if record.job.cancel_requested:
+                    context._cancel.set()
+                    return
+
+    async def _settle(self, job_id: str, state: int, error, context: JobContext, result: Message | None = None) -> None:
+        def mutate(record: TypedJob) -> None:
+            if result is not None:
+                record.result.CopyFrom(result)
+            record.job.results.extend(context._results)
+            _finish(record, state, error)
+
+        await self._update(job_id, mutate)
+
+    async def update_progress(self, job_id, done, total, unit, message, metrics) -> None:
+        def mutate(record: TypedJob) -> None:
+            if record.job.state in TERMINAL_STATES:
+                return
+            progress = record.job.progress
+            if done is not None:
+                progress.done = done
+            if total is not None:
+                progress.total = total
+            if unit is not None:
+                progress.unit = unit
+            if message is not None:
+                progress.message = message
+            if metrics:
+                progress.metrics.update({k: float(v) for k, v in metrics.items()})
+
+        with contextlib.suppress(Exception):
+            await self._update(job_id, mutate)
+
+    # -- storage -------------------------------------------------------------------------------------
+
+    @property
+    def _kv(self):
+        return self.messaging.jobs_kv
+
+    def _key(self, job_id: str) -> str:
+        return f"{self.service}.{job_id}"
+
+    @staticmethod
+    def _check_id(job_id: str) -> None:
+        if not job_id:
+            raise InvalidArgument("is required", field="id")
+        if not all(c.isalnum() or c in "-_" for c in job_id):
+            raise InvalidArgument(f"{job_id!r} is not a job id", field="id")
+
+    async def _read(self, job_id: str) -> tuple[TypedJob, int]:
+        self._check_id(job_id)
+        try:
+            entry = await self._kv.get(self._key(job_id))
+        except KeyNotFoundError as exc:
+            raise NotFound(f"job {job_id} does not exist", field="id") from exc
+        return self.job_type.FromString(entry.value), entry.revision
+
+    async def _update(self, job_id: str, mutate: Callable[[TypedJob], None]) -> TypedJob:
+        """Read-modify-write with compare-and-set, retried when another writer got there first."""
+        while True:
+            record, revision = await self._read(job_id)
+            mutate(record)
+            record.job.update_time.CopyFrom(_now())
+            try:
+                await self._kv.update(self._key(job_id), record.SerializeToString(), last=revision)
+                return record
+            except KeyWrongLastSequenceError:
+                continue
+
+
+def _finish(record: Message, state: int, error: job_pb2.JobError | None) -> None:
+    record.job.state = state
+    record.job.end_time.CopyFrom(_now())
+    if error is not None:
+        record.job.error.CopyFrom(error)
+
+
+def _cancel_reason(record: Message) -> str:
+    message = record.job.progress.message
+    return message.removeprefix("cancelling: ") if message.startswith("cancelling: ") else "cancelled by request"
+
+
+def _now() -> Timestamp:
+    stamp = Timestamp()
+    stamp.GetCurrentTime()
+    return stamp

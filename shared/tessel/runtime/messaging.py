@@ -1,0 +1,236 @@
+"""NATS JetStream: the streams, events, work queues with a dead-letter subject, and the job KV bucket.
+
+Layout (docs/conventions.md): stream TESSEL_EVENTS on `tessel.<domain>.v1.>` for every domain, stream TESSEL_WORK on
+`tessel.work.>` (work-queue retention, one durable pull consumer per service), stream TESSEL_DLQ on
+`tessel.dlq.>`, KV bucket `tessel_jobs`. Every publish carries the trace context, the proto's full
+name and a Nats-Msg-Id (so a retried publish is deduplicated).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import nats
+from google.protobuf.message import Message
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import api
+from nats.js.errors import NotFoundError
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from tessel.catalog import SERVICES
+from tessel.runtime.tracing import extract_context, inject_headers
+
+log = logging.getLogger(__name__)
+
+EVENTS_STREAM = "TESSEL_EVENTS"
+WORK_STREAM = "TESSEL_WORK"
+DLQ_STREAM = "TESSEL_DLQ"
+JOBS_BUCKET = "tessel_jobs"
+MESSAGE_TYPE_HEADER = "Tessel-Msg-Type"
+DLQ_REASON_HEADER = "Tessel-Dead-Letter-Reason"
+
+_tracer = trace.get_tracer("tessel.messaging")
+
+
+@dataclass(frozen=True)
+class WorkQueuePolicy:
+    """Redelivery policy of a service's work queue."""
+
+    # Without a heartbeat for this long, a message is redelivered (the worker is presumed dead).
+    ack_wait_seconds: float = 30.0
+    # Attempts before the message is dead-lettered. JetStream has no DLQ of its own: the consumer
+    # allows one delivery more, and that extra delivery is routed to tessel.dlq.<service>.
+    max_attempts: int = 3
+
+
+class Messaging:
+    """One NATS connection with JetStream, shared by a process."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.js = client.jetstream()
+        self._jobs_kv = None
+
+    @classmethod
+    async def connect(cls, url: str, *, name: str) -> Messaging:
+        client = await nats.connect(url, name=name, connect_timeout=5, max_reconnect_attempts=-1)
+        messaging = cls(client)
+        await messaging.ensure_layout()
+        return messaging
+
+    async def ensure_layout(self) -> None:
+        """Create the streams and the job bucket when missing (idempotent, any replica may do it)."""
+        streams = [
+            # Domains are listed one by one: a `tessel.*.v1.>` wildcard would overlap the work and DLQ streams.
+            api.StreamConfig(name=EVENTS_STREAM, subjects=[f"tessel.{s.domain}.v1.>" for s in SERVICES], retention=api.RetentionPolicy.LIMITS,
+                             max_age=30 * 24 * 3600, duplicate_window=120),
+            api.StreamConfig(name=WORK_STREAM, subjects=["tessel.work.>"], retention=api.RetentionPolicy.WORK_QUEUE,
+                             duplicate_window=120),
+            api.StreamConfig(name=DLQ_STREAM, subjects=["tessel.dlq.>"], retention=api.RetentionPolicy.LIMITS),
+        ]
+        for config in streams:
+            try:
+                await self.js.stream_info(config.name)
+            except NotFoundError:
+                await self.js.add_stream(config)
+        try:
+            self._jobs_kv = await self.js.key_value(JOBS_BUCKET)
+        except NotFoundError:
+            self._jobs_kv = await self.js.create_key_value(api.KeyValueConfig(bucket=JOBS_BUCKET, history=1))
+
+    @property
+    def jobs_kv(self):
+        return self._jobs_kv
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.client.drain()
+
+    # -- events ----------------------------------------------------------------------------------
+
+    async def publish(self, subject: str, message: Message, *, msg_id: str | None = None) -> None:
+        """Publish a proto message to JetStream in a PRODUCER span, trace context in the headers."""
+        with _tracer.start_as_current_span(f"{subject} publish", kind=SpanKind.PRODUCER) as span:
+            span.set_attribute("messaging.system", "nats")
+            span.set_attribute("messaging.destination.name", subject)
+            headers = inject_headers(
+                {MESSAGE_TYPE_HEADER: message.DESCRIPTOR.full_name, "Nats-Msg-Id": msg_id or uuid.uuid4().hex}
+            )
+            await self.js.publish(subject, message.SerializeToString(), headers=headers)
+
+    async def subscribe(
+        self, subject: str, handler: Callable[[Msg], Awaitable[None]], *, durable: str | None = None
+    ):
+        """Consume events (push, from now on) with a CONSUMER span linked to the producer's trace."""
+
+        async def traced(msg: Msg) -> None:
+            with _tracer.start_as_current_span(
+                f"{msg.subject} process", context=extract_context(msg.headers), kind=SpanKind.CONSUMER
+            ) as span:
+                span.set_attribute("messaging.system", "nats")
+                span.set_attribute("messaging.destination.name", msg.subject)
+                await handler(msg)
+            await msg.ack()
+
+        return await self.js.subscribe(
+            subject, cb=traced, durable=durable, manual_ack=True,
+            deliver_policy=api.DeliverPolicy.NEW if durable is None else None,
+        )
+
+    # -- work queues -----------------------------------------------------------------------------
+
+    async def submit_work(self, service: str, kind: str, payload: bytes, *, msg_id: str) -> None:
+        subject = f"tessel.work.{service}.{kind}"
+        with _tracer.start_as_current_span(f"{subject} publish", kind=SpanKind.PRODUCER) as span:
+            span.set_attribute("messaging.system", "nats")
+            span.set_attribute("messaging.destination.name", subject)
+            headers = inject_headers({"Nats-Msg-Id": msg_id})
+            await self.js.publish(subject, payload, headers=headers)
+
+    async def work_subscription(self, service: str, policy: WorkQueuePolicy):
+        """The service's durable pull consumer, shared by all its replicas."""
+        config = api.ConsumerConfig(
+            ack_policy=api.AckPolicy.EXPLICIT,
+            ack_wait=policy.ack_wait_seconds,
+            max_deliver=policy.max_attempts + 1,
+            max_ack_pending=1000,
+        )
+        return await self.js.pull_subscribe(
+            f"tessel.work.{service}.>", durable=f"{service}-work", stream=WORK_STREAM, config=config
+        )
+
+    async def dead_letter(self, service: str, msg: Msg, reason: str) -> None:
+        """Republish to tessel.dlq.<service> with the reason, then terminate the original."""
+        headers = dict(msg.headers or {})
+        headers[DLQ_REASON_HEADER] = reason
+        headers.pop("Nats-Msg-Id", None)
+        await self.js.publish(f"tessel.dlq.{service}", msg.data, headers=headers)
+        await msg.term()
+
+
+class WorkConsumer:
+    """Pulls a service's work queue and runs a handler per message, one at a time per slot.
+
+    The handler gets (msg, attempt). While it runs, a heartbeat extends the ack deadline; success
+    acks. A handler exception naks (redelivered up to the policy's attempts). A process that dies
+    mid-message stops heartbeating, so the message is redelivered to a live replica. The delivery
+    past the last attempt goes to `on_dead_letter` and then to the DLQ stream.
+    """
+
+    def __init__(
+        self,
+        messaging: Messaging,
+        service: str,
+        handler: Callable[[Msg, int], Awaitable[None]],
+        on_dead_letter: Callable[[Msg, str], Awaitable[None]],
+        policy: WorkQueuePolicy = WorkQueuePolicy(),
+        concurrency: int = 1,
+    ) -> None:
+        self._messaging = messaging
+        self._service = service
+        self._handler = handler
+        self._on_dead_letter = on_dead_letter
+        self._policy = policy
+        self._concurrency = concurrency
+        self._tasks: list[asyncio.Task] = []
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        subscription = await self._messaging.work_subscription(self._service, self._policy)
+        self._tasks = [asyncio.create_task(self._loop(subscription)) for _ in range(self._concurrency)]
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _loop(self, subscription) -> None:
+        while not self._stopping.is_set():
+            try:
+                messages = await subscription.fetch(1, timeout=1.0)
+            except nats.errors.TimeoutError:
+                continue
+            except (nats.errors.ConnectionClosedError, nats.errors.DrainTimeoutError):
+                return
+            for msg in messages:
+                await self._process(msg)
+
+    async def _process(self, msg: Msg) -> None:
+        attempt = msg.metadata.num_delivered
+        if attempt > self._policy.max_attempts:
+            reason = f"gave up after {self._policy.max_attempts} attempts (the worker died or failed each time)"
+            await self._on_dead_letter(msg, reason)
+            await self._messaging.dead_letter(self._service, msg, reason)
+            return
+        heartbeat = asyncio.create_task(self._heartbeat(msg))
+        try:
+            with _tracer.start_as_current_span(
+                f"{msg.subject} process", context=extract_context(msg.headers), kind=SpanKind.CONSUMER
+            ):
+                await self._handler(msg, attempt)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("work message on %s failed (attempt %d)", msg.subject, attempt)
+            await msg.nak(delay=min(2.0 ** attempt, 30.0))
+        else:
+            await msg.ack()
+        finally:
+            heartbeat.cancel()
+
+    async def _heartbeat(self, msg: Msg) -> None:
+        interval = max(self._policy.ack_wait_seconds / 3.0, 0.2)
+        while True:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):
+                await msg.in_progress()

@@ -1,0 +1,143 @@
+"""Service bootstrap: NATS, artifacts, tracing, the grpc.aio server with health and reflection,
+and graceful shutdown on SIGTERM (NOT_SERVING → stop consumers → drain RPCs → close NATS → flush traces).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import grpc
+import nats.errors
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from tessel.runtime.artifacts import ArtifactStore
+from tessel.runtime.interceptors import ErrorInterceptor
+from tessel.runtime.jobs import JobManager
+from tessel.runtime.messaging import Messaging
+from tessel.runtime.settings import Settings, get_settings
+from tessel.runtime.tracing import setup_tracing, shutdown_tracing
+
+log = logging.getLogger(__name__)
+
+NATS_RETRY_SECONDS = 1.0
+
+
+def channel_options(settings: Settings) -> list[tuple[str, int]]:
+    """Message limits shared by servers and clients (inline arrays up to ~10^6 points need 64 MiB)."""
+    limit = settings.grpc_max_message_bytes
+    return [("grpc.max_send_message_length", limit), ("grpc.max_receive_message_length", limit)]
+
+
+@dataclass
+class ServiceDefinition:
+    """What a service contributes: its name, default port, proto service names, and a setup hook that
+    adds its servicers (and job managers) to the runtime."""
+
+    name: str
+    default_port: int
+    proto_services: list[str]
+    setup: Callable[[ServiceRuntime], Awaitable[None] | None]
+
+
+@dataclass
+class ServiceRuntime:
+    settings: Settings
+    server: grpc.aio.Server
+    messaging: Messaging
+    artifacts: ArtifactStore
+    job_managers: list[JobManager] = field(default_factory=list)
+
+    def add_job_manager(self, manager: JobManager) -> JobManager:
+        self.job_managers.append(manager)
+        return manager
+
+
+@dataclass
+class RunningService:
+    """Handle on a started service (tests and `serve`)."""
+
+    definition: ServiceDefinition
+    runtime: ServiceRuntime
+    health: health.aio.HealthServicer
+    port: int
+
+    @property
+    def address(self) -> str:
+        host = self.runtime.settings.grpc_host
+        return f"{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{self.port}"
+
+    async def stop(self) -> None:
+        grace = self.runtime.settings.shutdown_grace_seconds
+        await self.health.enter_graceful_shutdown()
+        for manager in self.runtime.job_managers:
+            await manager.stop()
+        await self.runtime.server.stop(grace)
+        await self.runtime.messaging.close()
+        shutdown_tracing()
+
+
+async def connect_messaging(settings: Settings, name: str, stop: asyncio.Event | None = None) -> Messaging:
+    """Connect to NATS, retrying until it is reachable (a service is not ready without it)."""
+    while True:
+        try:
+            return await Messaging.connect(settings.nats_url, name=name)
+        except (OSError, asyncio.TimeoutError, nats.errors.NoServersError) as error:
+            log.warning("NATS at %s not reachable (%s); retrying", settings.nats_url, error)
+            if stop is not None and stop.is_set():
+                raise
+            await asyncio.sleep(NATS_RETRY_SECONDS)
+
+
+async def start_service(definition: ServiceDefinition, settings: Settings | None = None) -> RunningService:
+    settings = settings or get_settings()
+    setup_tracing(f"tessel-{definition.name}")
+    messaging = await connect_messaging(settings, f"tessel-{definition.name}")
+    server = grpc.aio.server(interceptors=[ErrorInterceptor()], options=channel_options(settings))
+    runtime = ServiceRuntime(
+        settings=settings, server=server, messaging=messaging,
+        artifacts=ArtifactStore(settings.artifacts_root, cache_dir=settings.cache_path),
+    )
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for name in ["", *definition.proto_services]:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    maybe_awaitable = definition.setup(runtime)
+    if maybe_awaitable is not None:
+        await maybe_awaitable
+    reflection.enable_server_reflection(
+        [*definition.proto_services, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+    )
+    port = settings.grpc_port if settings.grpc_port is not None else definition.default_port
+    bound = server.add_insecure_port(f"{settings.grpc_host}:{port}")
+    await server.start()
+    for manager in runtime.job_managers:
+        await manager.start()
+    for name in ["", *definition.proto_services]:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("tessel-%s serving on %s:%d", definition.name, settings.grpc_host, bound)
+    return RunningService(definition, runtime, health_servicer, bound)
+
+
+async def serve(definition: ServiceDefinition) -> None:
+    """Run until SIGTERM/SIGINT, then shut down gracefully."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    running = await start_service(definition)
+    await stop.wait()
+    log.info("tessel-%s shutting down", definition.name)
+    with contextlib.suppress(asyncio.CancelledError):
+        await running.stop()
+
+
+def main(definition: ServiceDefinition) -> None:
+    """Entry point body for `python -m tessel_<service>`."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(definition))

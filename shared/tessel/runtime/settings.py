@@ -1,0 +1,72 @@
+"""Typed configuration from TESSEL_* and OTEL_* environment variables, validated at start."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Settings every service and the CLI share. Service-specific settings subclass this with
+    their own `TESSEL_<SERVICE>_` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="TESSEL_", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".tessel")
+    stack_dir: Path | None = None
+    cache_dir: Path | None = None
+    artifacts_uri: str | None = None
+    nats_url: str = "nats://127.0.0.1:4222"
+    grpc_host: str = "0.0.0.0"
+    grpc_port: int | None = Field(default=None, ge=0, le=65535)
+    grpc_max_message_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES, gt=0)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def stack_path(self) -> Path:
+        return (self.stack_dir or self.home / "stack").expanduser()
+
+    @property
+    def cache_path(self) -> Path:
+        return (self.cache_dir or self.home / "cache").expanduser()
+
+    @property
+    def artifacts_root(self) -> str:
+        return self.artifacts_uri or (self.home / "artifacts").expanduser().as_uri()
+
+
+class TracingSettings(BaseSettings):
+    """The standard OpenTelemetry variables we honour."""
+
+    model_config = SettingsConfigDict(env_prefix="OTEL_", extra="ignore")
+
+    service_name: str | None = None
+    traces_exporter: str = "none"
+    exporter_otlp_endpoint: str | None = None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def torch_device(setting: str | None = None) -> str:
+    """Resolve the `TESSEL_DEVICE` setting to a torch device string (CUDA only when present)."""
+    import torch
+
+    choice = setting or get_settings().device
+    if choice == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return choice

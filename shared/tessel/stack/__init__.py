@@ -1,0 +1,1 @@
+"""The local stack: nats-server and the seven services as background processes on loopback."""
