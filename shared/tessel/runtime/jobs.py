@@ -57,6 +57,8 @@ class JobContext:
     _cancel: threading.Event = field(default_factory=threading.Event)
     _results: list[artifact_pb2.ArtifactRef] = field(default_factory=list)
     _last_write: float = 0.0
+    _pending: list = field(default_factory=list)
+    _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def resumed(self) -> bool:
@@ -83,8 +85,17 @@ class JobContext:
         if not final and now - self._last_write < PROGRESS_INTERVAL_SECONDS:
             return
         self._last_write = now
-        update = self._manager.update_progress(self.job_id, done, total, unit, message, metrics)
-        asyncio.run_coroutine_threadsafe(update, self._loop)
+        update = self._write_progress(done, total, unit, message, metrics)
+        self._pending.append(asyncio.run_coroutine_threadsafe(update, self._loop))
+
+    async def _write_progress(self, *values) -> None:
+        async with self._write_lock:  # FIFO: reports land in the order they were made
+            await self._manager.update_progress(self.job_id, *values)
+
+    async def flush(self) -> None:
+        """Wait until every progress report made so far is stored."""
+        pending, self._pending = self._pending, []
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in pending), return_exceptions=True)
 
     def add_result(self, ref: artifact_pb2.ArtifactRef) -> None:
         """Record an artifact the job produced (listed in Job.results)."""
@@ -276,6 +287,8 @@ class JobManager(Generic[TypedJob]):
                     return
 
     async def _settle(self, job_id: str, state: int, error, context: JobContext, result: Message | None = None) -> None:
+        await context.flush()
+
         def mutate(record: TypedJob) -> None:
             if result is not None:
                 record.result.CopyFrom(result)
