@@ -7,7 +7,7 @@ STAMP := $(VENV)/.tessel-setup
 SERVICES := $(wildcard services/*)
 PYTEST_ARGS ?=
 
-.PHONY: setup gen check-gen lint-protos baseline test test-slow demo up down status bench bench-gpu lint-charts clean
+.PHONY: setup lint gen check-gen lint-protos baseline test test-slow demo up down status bench bench-gpu lint-charts clean
 
 # The stamp makes `make test`/`make demo` fast once set up; it is redone when a pin or package changes.
 setup: $(STAMP)
@@ -38,7 +38,10 @@ lint-protos: setup
 baseline: setup
 	$(VENV)/bin/buf build protos -o protos/baseline.binpb
 
-test: setup lint-protos check-gen
+lint: setup
+	$(VENV)/bin/ruff check shared services tests scripts
+
+test: setup lint lint-protos check-gen
 	scripts/run_tests.sh -m "not slow" $(PYTEST_ARGS)
 
 test-slow: setup

@@ -15,4 +15,4 @@ def _setup(runtime: ServiceRuntime) -> None:
     active_pb2_grpc.add_ActiveLearnerServiceServicer_to_server(servicer, runtime.server)
 
 
-DEFINITION = ServiceDefinition(name="active-learner", default_port=50057, proto_services=[_SERVICE.full_name], setup=_setup)
+DEFINITION = ServiceDefinition(name="active-learner", setup=_setup)

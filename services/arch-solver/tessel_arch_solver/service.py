@@ -15,4 +15,4 @@ def _setup(runtime: ServiceRuntime) -> None:
     arch_pb2_grpc.add_ArchSolverServiceServicer_to_server(servicer, runtime.server)
 
 
-DEFINITION = ServiceDefinition(name="arch-solver", default_port=50054, proto_services=[_SERVICE.full_name], setup=_setup)
+DEFINITION = ServiceDefinition(name="arch-solver", setup=_setup)

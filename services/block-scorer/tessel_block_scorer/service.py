@@ -15,4 +15,4 @@ def _setup(runtime: ServiceRuntime) -> None:
     scoring_pb2_grpc.add_BlockScorerServiceServicer_to_server(servicer, runtime.server)
 
 
-DEFINITION = ServiceDefinition(name="block-scorer", default_port=50053, proto_services=[_SERVICE.full_name], setup=_setup)
+DEFINITION = ServiceDefinition(name="block-scorer", setup=_setup)

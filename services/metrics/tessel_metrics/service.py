@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tessel.metrics.v1 import metrics_pb2, metrics_pb2_grpc
+from tessel.metrics.v1 import metrics_pb2_grpc
 from tessel.runtime.server import ServiceDefinition, ServiceRuntime
 from tessel_metrics.api.servicer import MetricsServicer
 
@@ -13,9 +13,4 @@ def _setup(runtime: ServiceRuntime) -> None:
     )
 
 
-DEFINITION = ServiceDefinition(
-    name="metrics",
-    default_port=50051,
-    proto_services=[metrics_pb2.DESCRIPTOR.services_by_name["MetricsService"].full_name],
-    setup=_setup,
-)
+DEFINITION = ServiceDefinition(name="metrics", setup=_setup)

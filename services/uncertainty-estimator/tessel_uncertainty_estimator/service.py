@@ -15,4 +15,4 @@ def _setup(runtime: ServiceRuntime) -> None:
     uncertainty_pb2_grpc.add_UncertaintyEstimatorServiceServicer_to_server(servicer, runtime.server)
 
 
-DEFINITION = ServiceDefinition(name="uncertainty-estimator", default_port=50056, proto_services=[_SERVICE.full_name], setup=_setup)
+DEFINITION = ServiceDefinition(name="uncertainty-estimator", setup=_setup)

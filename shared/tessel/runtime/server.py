@@ -16,6 +16,7 @@ import nats.errors
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from tessel.catalog import BY_NAME
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.interceptors import ErrorInterceptor
 from tessel.runtime.jobs import JobManager
@@ -36,13 +37,19 @@ def channel_options(settings: Settings) -> list[tuple[str, int]]:
 
 @dataclass
 class ServiceDefinition:
-    """What a service contributes: its name, default port, proto service names, and a setup hook that
-    adds its servicers (and job managers) to the runtime."""
+    """What a service contributes: its catalog name and a setup hook that adds its servicers (and job
+    managers) to the runtime. Port and proto service come from the catalog."""
 
     name: str
-    default_port: int
-    proto_services: list[str]
     setup: Callable[[ServiceRuntime], Awaitable[None] | None]
+
+    @property
+    def default_port(self) -> int:
+        return BY_NAME[self.name].port
+
+    @property
+    def proto_services(self) -> list[str]:
+        return [BY_NAME[self.name].proto_service]
 
 
 @dataclass
