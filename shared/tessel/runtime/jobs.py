@@ -143,7 +143,7 @@ class JobManager(Generic[TypedJob]):
 
     async def create(self, spec: Message, labels: dict[str, str] | None = None) -> TypedJob:
         now = _now()
-        job_id = f"{time.time_ns() // 1_000_000:013d}-{uuid.uuid4().hex[:8]}"
+        job_id = _new_job_id()
         record = self.job_type()
         record.job.CopyFrom(
             job_pb2.Job(
@@ -351,6 +351,17 @@ class JobManager(Generic[TypedJob]):
                 return record
             except KeyWrongLastSequenceError:
                 continue
+
+
+_last_stamp = 0
+
+
+def _new_job_id() -> str:
+    """Millisecond timestamp (strictly increasing within a process, so ids sort by creation) plus a
+    random suffix (unique across replicas)."""
+    global _last_stamp
+    _last_stamp = max(_last_stamp + 1, time.time_ns() // 1_000_000)
+    return f"{_last_stamp:013d}-{uuid.uuid4().hex[:8]}"
 
 
 def _finish(record: Message, state: int, error: job_pb2.JobError | None) -> None:
