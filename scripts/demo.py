@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 
 console = Console()
@@ -65,10 +66,34 @@ def metrics_step() -> None:
     )
 
 
+def trust_step(work: Path) -> None:
+    """Train a standard model and a SelectiveNet on MNIST-1D, certify a risk level with SGR, and judge
+    the standard model's softmax-response confidence with the metrics service."""
+    from tessel.assets.datasets import load_dataset
+
+    standard, selective = work / "mnist1d-standard", work / "mnist1d-selectivenet"
+    run_cli("selective", "train", "--dataset", "mnist1d", "--epochs", "20", "--dropout", "0.2", "--out", str(standard))
+    run_cli("selective", "train", "--dataset", "mnist1d", "--objective", "selectivenet", "--coverage", "0.8",
+            "--epochs", "20", "--out", str(selective))
+    run_cli("selective", "sgr", "--confidence", str(standard / "test_confidence.npy"),
+            "--errors", str(standard / "test_losses.npy"), "--risk", "0.15", "--delta", "0.001")
+    labels = standard / "test_labels.npy"
+    np.save(labels, load_dataset("mnist1d", seed=0).test.y)
+    run_cli("metrics", "rc", "--labels", str(labels), "--predictions", str(standard / "test_predictions.npy"),
+            "--confidence", str(standard / "test_confidence.npy"), "--coverage", "0.8", "--risk", "0.15",
+            "--plot", str(work / "mnist1d-risk-coverage.png"))
+
+
 def main() -> int:
+    from tessel.runtime.settings import get_settings
+
+    work = get_settings().home / "demo"
+    work.mkdir(parents=True, exist_ok=True)
     run_cli("stack", "up")
     metrics_step()
+    trust_step(work)
     console.rule("[bold green]demo finished")
+    console.print(f"Outputs and plots: {work}")
     console.print("The stack is still running: `tessel stack status`, `make down` to stop it.")
     return 0
 

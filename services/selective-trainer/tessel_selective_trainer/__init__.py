@@ -1,0 +1,1 @@
+"""Tessel selective-trainer service."""

@@ -1,0 +1,86 @@
+"""The training-job handler: dataset -> core training (in a worker thread) -> artifacts -> result + event.
+
+Snapshots are stored as they are produced, under named pointers `training/<job id>/epoch-<n>`; a resumed
+attempt retrains from the seed (the run is deterministic on CPU) and overwrites them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from tessel.runtime.arrays import npy_bytes
+from tessel.runtime.errors import FailedPrecondition
+from tessel.runtime.settings import torch_device
+from tessel.training.v1 import events_pb2
+from tessel.training.v1 import training_pb2 as pb
+from tessel.zoo import MEDIA_TYPE
+from tessel_selective_trainer.api.conversions import (
+    result_from_outcome,
+    settings_from_spec,
+    snapshot_proto,
+    validate_spec,
+)
+from tessel_selective_trainer.core.training_job import train
+
+COMPLETED_SUBJECT = "tessel.training.v1.training_job_completed"
+NPY = "application/x-npy"
+
+__all__ = ["COMPLETED_SUBJECT", "run_training_job", "validate_spec"]
+
+
+def resolve_device(requested: str) -> str:
+    import torch
+
+    device = torch_device(requested or None)
+    if device == "cuda" and not torch.cuda.is_available():
+        raise FailedPrecondition("CUDA was requested but no GPU is visible", field="spec.device")
+    return device
+
+
+def load_splits(spec: pb.TrainingJobSpec):
+    from tessel.assets.datasets import load_dataset
+
+    return load_dataset(spec.dataset, seed=spec.seed, root=spec.dataset_root or None)
+
+
+async def run_training_job(ctx, spec: pb.TrainingJobSpec) -> pb.TrainingJobResult:
+    validate_spec(spec)
+    settings = settings_from_spec(spec, device=resolve_device(spec.device))
+    ctx.progress(done=0, total=settings.fit.max_epochs, unit="epochs", message=f"loading {spec.dataset}")
+    data = await asyncio.to_thread(load_splits, spec)
+    snapshots: list[pb.EpochSnapshot] = []
+
+    def on_epoch(record, weights: bytes) -> None:  # runs in the worker thread
+        ref = ctx.artifacts.put_bytes(weights, media_type=MEDIA_TYPE, name=f"training/{ctx.job_id}/epoch-{record.epoch}")
+        snapshots.append(snapshot_proto(record, ref))
+        ctx.progress(
+            done=record.epoch, total=settings.fit.max_epochs, unit="epochs",
+            message=f"epoch {record.epoch}: validation loss {record.validation_loss:.4f}",
+            metrics={"train_loss": record.train_loss, "validation_loss": record.validation_loss,
+                     "validation_risk": record.validation_risk},
+        )
+
+    ctx.progress(message=f"training on {settings.fit.device}")
+    outcome = await asyncio.to_thread(train, settings, data, on_epoch)
+
+    def put_npy(values, label: str):
+        ref = ctx.artifacts.put_bytes(npy_bytes(values), media_type=NPY, name=f"training/{ctx.job_id}/{label}.npy")
+        ctx.add_result(ref)
+        return ref
+
+    model = ctx.artifacts.put_bytes(outcome.model_bytes, media_type=MEDIA_TYPE, name=f"training/{ctx.job_id}/model")
+    ctx.add_result(model)
+    result = result_from_outcome(
+        outcome, model=model, snapshots=snapshots,
+        test_predictions=put_npy(outcome.test_predictions, "test_predictions"),
+        test_confidence=put_npy(outcome.test_confidence, "test_confidence") if outcome.test_confidence is not None else None,
+        test_losses=put_npy(outcome.test_losses, "test_losses"),
+    )
+    ctx.progress(done=settings.fit.max_epochs, total=settings.fit.max_epochs, unit="epochs",
+                 message=f"done: best epoch {outcome.fit.best_epoch}, test risk {outcome.test_risk:.4f}")
+    stamp = Timestamp()
+    stamp.GetCurrentTime()
+    await ctx.publish(COMPLETED_SUBJECT, events_pb2.TrainingJobCompleted(job_id=ctx.job_id, spec=spec, result=result, time=stamp))
+    return result

@@ -1,0 +1,2 @@
+"""Pure selective-prediction logic (numpy/scipy/torch, no transport): SGR and Learn-then-Test
+certificates, SelectiveNet, and the training-job pipeline."""

@@ -1,0 +1,187 @@
+"""`tessel selective sgr|train`: risk certificates (SGR / Learn-then-Test) and training jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tessel.cli.metrics import NPY, load_npy
+from tessel.cli.output import console, emit_json, json_option, table
+from tessel.client.selective_trainer import METHODS, SelectiveTrainerClient
+from tessel.common.v1 import job_pb2
+from tessel.runtime.artifacts import ArtifactStore
+from tessel.runtime.settings import get_settings
+from tessel.training.v1 import training_pb2 as pb
+
+ARCHITECTURES = {"mlp": pb.ARCHITECTURE_MLP, "small-cnn": pb.ARCHITECTURE_SMALL_CNN, "resnet": pb.ARCHITECTURE_RESNET}
+OBJECTIVES = {"standard": pb.OBJECTIVE_STANDARD, "selectivenet": pb.OBJECTIVE_SELECTIVENET}
+CONFIDENCES = {
+    "default": pb.CONFIDENCE_FUNCTION_UNSPECIFIED,
+    "softmax-response": pb.CONFIDENCE_FUNCTION_SOFTMAX_RESPONSE,
+    "mc-dropout": pb.CONFIDENCE_FUNCTION_MC_DROPOUT,
+    "selection-head": pb.CONFIDENCE_FUNCTION_SELECTION_HEAD,
+}
+
+
+@click.group()
+def selective() -> None:
+    """Selective prediction: train (standard, SelectiveNet) and certify a risk level (SGR)."""
+
+
+def certificate_document(certificate: pb.RiskCertificate) -> dict:
+    feasible = certificate.feasible
+    return {
+        "feasible": feasible,
+        "threshold": certificate.threshold if feasible else None,
+        "coverage": certificate.coverage,
+        "selective_risk": certificate.selective_risk if feasible else None,
+        "bound": certificate.bound if feasible else None,
+        "risk_target": certificate.risk_target,
+        "delta": certificate.delta,
+        "method": pb.CertificationMethod.Name(certificate.method).removeprefix("CERTIFICATION_METHOD_").lower(),
+        "tests": certificate.tests,
+        "per_test_delta": certificate.per_test_delta,
+        "min_achievable_bound": certificate.min_achievable_bound,
+        "covered_count": certificate.covered_count,
+        "covered_errors": certificate.covered_errors,
+        "num_examples": certificate.num_examples,
+    }
+
+
+@selective.command()
+@click.option("--confidence", type=NPY, required=True, help="Confidence per example, higher = surer (.npy).")
+@click.option("--errors", type=NPY, required=True, help="0/1 error per example (.npy).")
+@click.option("--risk", type=float, required=True, help="Target selective risk r* in (0, 1).")
+@click.option("--delta", type=float, default=0.001, show_default=True, help="P(risk > bound) < delta.")
+@click.option("--method", type=click.Choice(sorted(METHODS)), default="sgr", show_default=True)
+@click.option("--grid-size", type=int, default=0, help="Bonferroni grid size (0 = 100).")
+@json_option
+def sgr(confidence, errors, risk, delta, method, grid_size, as_json) -> None:
+    """Certify a selective risk: the threshold, its coverage and a bound that holds with probability 1 - delta."""
+
+    async def call():
+        async with SelectiveTrainerClient() as client:
+            return await client.certify_risk(
+                load_npy(confidence, "--confidence"), load_npy(errors, "--errors"),
+                risk_target=risk, delta=delta, method=method, grid_size=grid_size,
+            )
+
+    document = certificate_document(asyncio.run(call()))
+    if as_json:
+        emit_json(document)
+        return
+    verdict = "certified" if document["feasible"] else "infeasible"
+    rows = [["result", verdict], *([k, "n/a" if v is None else v] for k, v in list(document.items())[1:])]
+    table(f"Selective risk certificate ({document['method']})", ["field", "value"], rows)
+
+
+@selective.command()
+@click.option("--dataset", required=True, help="Dataset name (mnist1d, fashion-mnist, mnist, digits, diabetes, ...).")
+@click.option("--dataset-root", default="", help="Directory with the dataset's files (user data).")
+@click.option("--objective", type=click.Choice(sorted(OBJECTIVES)), default="standard", show_default=True)
+@click.option("--coverage", type=float, default=0.0, help="SelectiveNet target coverage in (0, 1].")
+@click.option("--reference-loss", is_flag=True, help="SelectiveNet loss without dividing r by coverage (authors' code).")
+@click.option("--architecture", type=click.Choice(sorted(ARCHITECTURES)), default="mlp", show_default=True)
+@click.option("--hidden", default="", help="MLP widths, comma-separated (default 256,256).")
+@click.option("--blocks", default="", help="ResNet blocks per stack, comma-separated (default 1,1).")
+@click.option("--width", type=int, default=0, help="Conv base width (0 = default).")
+@click.option("--dropout", type=float, default=0.0, show_default=True)
+@click.option("--confidence", type=click.Choice(sorted(CONFIDENCES)), default="default", show_default=True)
+@click.option("--epochs", type=int, default=0, help="Max epochs (0 = 20).")
+@click.option("--patience", type=int, default=0, help="Early-stopping patience (0 = 5).")
+@click.option("--batch-size", type=int, default=0, help="0 = 128.")
+@click.option("--lr", type=float, default=0.0, help="0 = 1e-3 (Adam).")
+@click.option("--max-train", type=int, default=0, help="Train on at most this many examples (0 = all).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=click.Choice(["", "auto", "cpu", "cuda"]), default="")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Copy the model and test outputs here.")
+@json_option
+def train(dataset, dataset_root, objective, coverage, reference_loss, architecture, hidden, blocks, width, dropout,
+          confidence, epochs, patience, batch_size, lr, max_train, seed, device, out, as_json) -> None:
+    """Run a training job and follow it; prints the result (and the risk-coverage table)."""
+    spec = pb.TrainingJobSpec(
+        dataset=dataset, dataset_root=dataset_root, seed=seed, objective=OBJECTIVES[objective],
+        backbone=pb.Backbone(architecture=ARCHITECTURES[architecture], hidden_sizes=_ints(hidden, "--hidden"),
+                             blocks_per_stack=_ints(blocks, "--blocks"), base_width=width, dropout=dropout),
+        max_epochs=epochs, patience=patience, batch_size=batch_size, learning_rate=lr, max_train_examples=max_train,
+        confidence_function=CONFIDENCES[confidence], device=device,
+    )
+    if objective == "selectivenet":
+        spec.selectivenet.target_coverage = coverage
+        if reference_loss:
+            spec.selectivenet.risk_normalization = pb.RISK_NORMALIZATION_NONE
+    record = asyncio.run(_follow(spec, show_progress=not as_json))
+    job = record.job
+    if job.state != job_pb2.JOB_STATE_SUCCEEDED:
+        state = job_pb2.JobState.Name(job.state).removeprefix("JOB_STATE_")
+        field = f" ({job.error.field})" if job.error.field else ""
+        raise click.ClickException(f"job {job.id} {state}: {job.error.reason}{field}")
+    document = _result_document(job.id, record.result)
+    if out is not None:
+        document["files"] = _download(record.result, out)
+    if as_json:
+        emit_json(document)
+        return
+    scalars = {k: v for k, v in document.items() if k not in ("risk_coverage", "files")}
+    table(f"Training job {job.id}", ["field", "value"], [[k, v] for k, v in scalars.items()])
+    if document["risk_coverage"]:
+        table("Test risk-coverage", ["coverage", "selective risk"],
+              [[p["coverage"], p["selective_risk"]] for p in document["risk_coverage"]])
+
+
+async def _follow(spec: pb.TrainingJobSpec, *, show_progress: bool):
+    async with SelectiveTrainerClient() as client:
+        if not show_progress:
+            return await client.submit_and_watch(spec)
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=console, transient=True) as progress:
+            task = progress.add_task("queued", total=None)
+
+            def update(record) -> None:
+                p = record.job.progress
+                progress.update(task, description=p.message or "running", completed=p.done, total=p.total or None)
+
+            return await client.submit_and_watch(spec, on_update=update)
+
+
+def _result_document(job_id: str, result: pb.TrainingJobResult) -> dict:
+    document = {
+        "job_id": job_id, "task": pb.Task.Name(result.task).removeprefix("TASK_").lower(), "device": result.device,
+        "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "early_stopped": result.early_stopped,
+        "test_risk": result.test_risk,
+        "confidence_function": pb.ConfidenceFunction.Name(result.confidence_function)
+        .removeprefix("CONFIDENCE_FUNCTION_").lower(),
+        "model": result.model.uri,
+    }
+    if result.target_coverage:
+        document |= {
+            "target_coverage": result.target_coverage, "selection_threshold": result.selection_threshold,
+            "validation_coverage": result.validation_coverage, "test_coverage": result.test_coverage,
+            "test_selective_risk": None if math.isnan(result.test_selective_risk) else result.test_selective_risk,
+        }
+    document["risk_coverage"] = [{"coverage": p.coverage, "selective_risk": p.selective_risk}
+                                 for p in result.test_risk_coverage]
+    return document
+
+
+def _download(result: pb.TrainingJobResult, out: Path) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    store = ArtifactStore(get_settings().artifacts_root)
+    files = {}
+    for name, ref in (("model.safetensors", result.model), ("test_predictions.npy", result.test_predictions),
+                      ("test_confidence.npy", result.test_confidence), ("test_losses.npy", result.test_losses)):
+        if ref.uri:
+            (out / name).write_bytes(store.get_bytes(ref))
+            files[name] = str(out / name)
+    return files
+
+
+def _ints(text: str, option: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as error:
+        raise click.BadParameter(f"expected comma-separated integers, got {text!r}", param_hint=option) from error
