@@ -28,6 +28,7 @@ from tessel.common.v1 import artifact_pb2, job_pb2
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, TesselError
 from tessel.runtime.messaging import Messaging, WorkConsumer, WorkQueuePolicy
+from tessel.runtime.settings import get_settings
 from tessel.runtime.tracing import current_trace_id
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class JobManager(Generic[TypedJob]):
         artifacts: ArtifactStore,
         run: RunJob,
         kind_of: Callable[[Message], str],
-        policy: WorkQueuePolicy = WorkQueuePolicy(),
+        policy: WorkQueuePolicy | None = None,
         concurrency: int = 1,
     ) -> None:
         self.service = service
@@ -129,6 +130,9 @@ class JobManager(Generic[TypedJob]):
         self.artifacts = artifacts
         self._run = run
         self._kind_of = kind_of
+        if policy is None:
+            settings = get_settings()
+            policy = WorkQueuePolicy(settings.work_ack_wait_seconds, settings.work_max_attempts)
         self._consumer = WorkConsumer(
             messaging, service, self._handle, self._dead_letter, policy=policy, concurrency=concurrency
         )

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     grpc_port: int | None = Field(default=None, ge=0, le=65535)
     grpc_max_message_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES, gt=0)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    # Work queues: a job whose worker stops heartbeating for this long is redelivered (resumed) ...
+    work_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    # ... at most this many times in all, then it is FAILED and dead-lettered.
+    work_max_attempts: int = Field(default=3, ge=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
     @field_validator("home", mode="after")
