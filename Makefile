@@ -7,7 +7,7 @@ STAMP := $(VENV)/.tessel-setup
 SERVICES := $(wildcard services/*)
 PYTEST_ARGS ?=
 
-.PHONY: setup lint gen check-gen lint-protos baseline test test-slow demo up down status bench bench-gpu lint-charts clean
+.PHONY: setup lint gen check-gen lint-protos baseline test test-slow demo up down status bench bench-gpu bench-gpu-wheels lint-charts clean
 
 # The stamp makes `make test`/`make demo` fast once set up; it is redone when a pin or package changes.
 setup: $(STAMP)
@@ -63,8 +63,12 @@ bench: setup
 	$(PIP) install -q -r requirements/bench.txt
 	$(PY) tests/bench/run_all.py
 
-# One short script for a lent GPU machine (see tests/bench/gpu.sh).
-bench-gpu: setup
+# A lent GPU machine has no Python 3.11 venv and no registry: fetch the wheels it lacks here first
+# (`make bench-gpu-wheels`), then run `tests/bench/gpu.sh` there with .cache/gpu-wheels carried along.
+bench-gpu-wheels: setup
+	tests/bench/gpu.sh wheels
+
+bench-gpu:
 	tests/bench/gpu.sh
 
 lint-charts: setup

@@ -71,7 +71,8 @@ def risk_coverage(
     if risk is not None and (math.isnan(risk) or risk < 0.0):
         raise InvalidArgument(f"must be a non-negative number, got {risk}", field="risk")
 
-    order = np.argsort(-scores, kind="stable")
+    # Any sort will do: the order inside a group of ties is averaged away below.
+    order = np.argsort(-scores)
     sorted_scores = scores[order]
     sorted_losses = _tie_averaged(losses[order], sorted_scores)
     counts = np.arange(1, n + 1, dtype=np.float64)
