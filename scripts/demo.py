@@ -84,12 +84,20 @@ def trust_step(work: Path) -> None:
             "--plot", str(work / "mnist1d-risk-coverage.png"))
 
 
+def compression_step() -> None:
+    """A quick block library for the shipped parent (SmolLM2-135M): training-free init, then BLD, per
+    variant; prints the init-vs-BLD loss table. Scoring, the MIP search and export come with the
+    block-scorer and arch-solver."""
+    run_cli("distill", "library", "--quick")
+
+
 def main() -> int:
     from tessel.runtime.settings import get_settings
 
     work = get_settings().home / "demo"
     work.mkdir(parents=True, exist_ok=True)
     run_cli("stack", "up")
+    compression_step()
     metrics_step()
     trust_step(work)
     console.rule("[bold green]demo finished")

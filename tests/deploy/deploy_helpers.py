@@ -75,3 +75,12 @@ class Rendered:
         objects = self.of_kind(kind)
         assert name in objects, f"no {kind} {name}; have {sorted(objects)}"
         return objects[name]
+
+
+WORKER_TEMPLATE = "tessel-block-distiller-worker"
+
+
+def worker_pod_template(rendered: Rendered) -> dict:
+    """The block-distiller's worker pod template, as the chart mounts it into the distiller."""
+    config_map = rendered.get("ConfigMap", WORKER_TEMPLATE)
+    return yaml.safe_load(config_map["data"]["worker-pod-template.yaml"])

@@ -11,10 +11,12 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from deploy_helpers import CHART, KUBE_VERSION, NAMESPACE, PROFILES, SERVICES, Rendered, helm_template, profile_args
+from deploy_helpers import (
+    CHART, KUBE_VERSION, NAMESPACE, PROFILES, SERVICES, WORKER_TEMPLATE, Rendered, helm_template, profile_args,
+    worker_pod_template,
+)
 
 H100 = {"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}
-WORKER_TEMPLATE = "tessel-block-distiller-worker"
 
 
 def container(deployment: dict) -> dict:
@@ -24,11 +26,6 @@ def container(deployment: dict) -> dict:
 
 def env_of(container_spec: dict) -> dict[str, str]:
     return {e["name"]: e.get("value") for e in container_spec.get("env", [])}
-
-
-def worker_pod_template(rendered: Rendered) -> dict:
-    config_map = rendered.get("ConfigMap", WORKER_TEMPLATE)
-    return yaml.safe_load(config_map["data"]["worker-pod-template.yaml"])
 
 
 @pytest.mark.parametrize("profile", PROFILES)

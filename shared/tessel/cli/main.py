@@ -14,9 +14,9 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported here so `tessel --help` lists every group; each module owns one group.
-    from tessel.cli import assets, metrics, selective, stack
+    from tessel.cli import assets, distill, metrics, selective, stack
 
-    for group in (stack.stack, metrics.metrics, selective.selective, assets.assets):
+    for group in (stack.stack, metrics.metrics, selective.selective, distill.distill, assets.assets):
         cli.add_command(group)
 
 

@@ -36,6 +36,9 @@ JOBS_BUCKET = "tessel_jobs"
 MESSAGE_TYPE_HEADER = "Tessel-Msg-Type"
 DLQ_REASON_HEADER = "Tessel-Dead-Letter-Reason"
 
+# Shutdown must fit in a pod's termination grace period (30 s by default), with room to spare.
+DRAIN_TIMEOUT_SECONDS = 5.0
+
 _tracer = trace.get_tracer("tessel.messaging")
 
 
@@ -60,7 +63,9 @@ class Messaging:
 
     @classmethod
     async def connect(cls, url: str, *, name: str) -> Messaging:
-        client = await nats.connect(url, name=name, connect_timeout=5, max_reconnect_attempts=-1)
+        client = await nats.connect(
+            url, name=name, connect_timeout=5, max_reconnect_attempts=-1, drain_timeout=DRAIN_TIMEOUT_SECONDS
+        )
         messaging = cls(client)
         await messaging.ensure_layout()
         return messaging
@@ -90,8 +95,15 @@ class Messaging:
         return self._jobs_kv
 
     async def close(self) -> None:
-        with contextlib.suppress(Exception):
+        """Drain (deliver what is in flight), and close outright if that takes too long."""
+        try:
             await self.client.drain()
+        except Exception:  # noqa: BLE001 - shutting down either way
+            log.warning("NATS drain did not finish in %ss; closing", DRAIN_TIMEOUT_SECONDS)
+        finally:
+            if not self.client.is_closed:
+                with contextlib.suppress(Exception):
+                    await self.client.close()
 
     # -- events ----------------------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Pure distillation logic: no gRPC or NATS imports."""

@@ -1,0 +1,70 @@
+"""Shared fixtures: a session asset cache (tiny random Llama with the SmolLM2 tokenizer), a generated
+text corpus folder, and a small block library built once per session."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tessel.runtime.artifacts import ArtifactStore
+from tessel.runtime.settings import get_settings
+
+PARENT = "tiny-llama-2l"  # 2 layers, hidden 64, 4 heads, 2 KV heads, FFN 128
+WORDS = (
+    "the of and to in is was that for it with as his on be at by had not are but from or have an they which one "
+    "you were her all she there would their we him been has when who will more no if out so said what up its "
+    "about into than them can only other new some could time these two may then do first any my now such like "
+    "our over man me even most made after also did many before must through back years where much your way well "
+    "down should because each just those people how too little state good very make world still own see men work "
+    "long get here between both life being under never day same another know while last might us great old year"
+).split()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def asset_cache(tmp_path_factory):
+    """One asset cache for the session (TESSEL_CACHE_DIR), so the tiny parent is built once."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TESSEL_CACHE_DIR", str(tmp_path_factory.mktemp("asset-cache")))
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory):
+    """40 documents of seeded word salad (~1.5k tokens each): real tokenizer, deterministic, offline."""
+    folder = tmp_path_factory.mktemp("corpus")
+    rng = np.random.default_rng(0)
+    for index in range(40):
+        sentences = []
+        for _ in range(90):
+            words = rng.choice(WORDS, size=rng.integers(6, 16))
+            sentences.append(" ".join(words).capitalize() + ".")
+        (folder / f"doc{index:02d}.txt").write_text(" ".join(sentences))
+    return str(folder)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ArtifactStore((tmp_path / "artifacts").as_uri())
+
+
+@pytest.fixture
+def progress_log():
+    """A progress callback that records every report (the JobContext.progress signature)."""
+    reports = []
+
+    def progress(**values):
+        reports.append(values)
+
+    progress.reports = reports
+    return progress
