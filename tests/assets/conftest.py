@@ -36,3 +36,11 @@ def smollm2_tokenizer(asset_cache: Path):
     from tessel.assets.models import load_tokenizer
 
     return load_tokenizer(cache_dir=asset_cache)
+
+
+@pytest.fixture(scope="session")
+def smollm2_folder(asset_cache: Path) -> Path:
+    """The converted parent (converted on first use, ~20 s; reused after that)."""
+    from tessel.assets.models import resolve_model
+
+    return resolve_model("smollm2-135m", cache_dir=asset_cache)

@@ -12,7 +12,7 @@ from tessel.cli.assets import assets
 REQUIRED = {"smollm2-135m", "corpus", "cloze", "fashion-mnist", "mnist", "mnist1d", "digits", "tiny-llama"}
 
 
-def test_list_json_names_every_asset(asset_cache: Path) -> None:
+def test_list_json_names_every_asset(asset_cache: Path, smollm2_folder: Path, default_corpus) -> None:
     result = CliRunner().invoke(assets, ["list", "--json", "--cache-dir", str(asset_cache)])
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.stdout)["assets"]}
@@ -22,7 +22,7 @@ def test_list_json_names_every_asset(asset_cache: Path) -> None:
     assert rows["corpus"]["available"] and rows["digits"]["available"]
 
 
-def test_fetch_and_verify(asset_cache: Path) -> None:
+def test_fetch_and_verify(asset_cache: Path, default_corpus) -> None:
     runner = CliRunner()
     fetched = runner.invoke(assets, ["fetch", "tiny-llama-2l", "--json", "--cache-dir", str(asset_cache)])
     assert fetched.exit_code == 0, fetched.output

@@ -166,18 +166,17 @@ class JobManager(Generic[TypedJob]):
 
     async def watch(self, job_id: str) -> AsyncIterator[TypedJob]:
         """The job now and after every change; ends after a terminal state."""
-        self._check_id(job_id)
+        record, revision = await self._read(job_id)  # NotFound before any stream starts
+        yield record
+        if record.job.state in TERMINAL_STATES:
+            return
         watcher = await self._kv.watch(self._key(job_id))
         try:
-            seen = False
             async for entry in watcher:
-                if entry is None:
-                    if not seen:
-                        raise NotFound(f"job {job_id} does not exist", field="id")
+                # None marks "caught up"; older revisions are what we already yielded.
+                if entry is None or not entry.value or entry.revision <= revision:
                     continue
-                if not entry.value:
-                    continue
-                seen = True
+                revision = entry.revision
                 record = self.job_type.FromString(entry.value)
                 yield record
                 if record.job.state in TERMINAL_STATES:
