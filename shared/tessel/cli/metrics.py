@@ -128,8 +128,7 @@ def rc(labels, predictions, confidence, loss, coverage, risk, points, plot, as_j
     if as_json:
         emit_json(result)
         return
-    scalars = {k: v for k, v in result.items() if k != "curve"}
-    table("Risk-coverage", list(scalars), [list(scalars.values())])
+    table("Risk-coverage", ["", "value"], [(k, v) for k, v in result.items() if k != "curve"])
     step = max(1, len(report.curve_coverage) // 10)
     table(
         None, ["coverage", "selective risk", "threshold"],
