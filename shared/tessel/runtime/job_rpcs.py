@@ -10,6 +10,7 @@ to `self.jobs` (a JobManager), using the contract's own Request/Response message
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from types import ModuleType
 
@@ -37,7 +38,8 @@ def job_rpcs(
     async def create_rpc(self, request, context):
         if not request.HasField("spec"):
             raise InvalidArgument("is required", field="spec")
-        validate(request.spec)
+        # Validation may touch disk (resolving a model or dataset): keep it off the event loop.
+        await asyncio.to_thread(validate, request.spec)
         return response(create, **{field: await self.jobs.create(request.spec, dict(request.labels))})
 
     async def get_rpc(self, request, context):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from tessel.distill.v1 import distill_pb2, distill_pb2_grpc
 from tessel.runtime.job_rpcs import job_rpcs
 from tessel.runtime.jobs import JobManager
@@ -17,9 +15,3 @@ class BlockDistillerServicer(
     def __init__(self, jobs: JobManager) -> None:
         self.jobs = jobs
 
-    async def CreateDistillationJob(self, request, context):
-        # Validation may resolve (first time: convert) the parent model: keep it off the event loop.
-        # The generic Create validates again, then cheaply (the model is cached by now).
-        if request.HasField("spec"):
-            await asyncio.to_thread(validate_spec, request.spec)
-        return await super().CreateDistillationJob(request, context)
