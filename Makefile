@@ -64,7 +64,7 @@ bench: setup
 	$(PY) tests/bench/run_all.py
 
 # A lent GPU machine has no Python 3.11 venv and no registry: fetch the wheels it lacks here first
-# (`make bench-gpu-wheels`), then run `tests/bench/gpu.sh` there with .cache/gpu-wheels carried along.
+# (`make bench-gpu-wheels`), then run `tests/bench/gpu.sh` there, carrying .cache/gpu-wheels and .cache/gpu-data.
 bench-gpu-wheels: setup
 	tests/bench/gpu.sh wheels
 

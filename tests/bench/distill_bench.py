@@ -1,8 +1,9 @@
 """Block-distiller benchmark (`make bench`): SmolLM2-135M, default search space (or `--quick`).
 
 Reports the capture wall time, BLD seconds per variant per 1k tokens, BLD vs training-free init loss per
-variant type, and peak memory of the coordinator (capture) and of the workers (BLD). Prints the table and
-writes <results>/distill.json and distill.md (tests/bench/common.py).
+variant type, and peak memory of the coordinator (capture) and of the workers (BLD). `--device` picks where
+the parent runs for capture and where the workers train (BLD). Prints the table and writes
+<results>/distill.json and distill.md (distill-quick with --quick) through tests/bench/common.py.
 
     python tests/bench/distill_bench.py --quick --threads 2
 """
@@ -10,6 +11,7 @@ writes <results>/distill.json and distill.md (tests/bench/common.py).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -20,11 +22,12 @@ import torch
 
 from tessel.llm.library_manifest import loss_summary
 from tessel.runtime.artifacts import ArtifactStore
+from tessel.runtime.settings import get_settings
 from tessel_block_distiller.core.executors.local import LocalExecutor
 from tessel_block_distiller.core.library import build_library
 from tessel_block_distiller.core.spec import LibraryRequest, SearchSpace
 
-from common import machine_facts, write_results
+from common import add_device_argument, resolve_device, result_name, write_results
 
 NAME = "distill"
 # Sized from the prototype's measurements (≈0.045 s per 1k tokens per variant on 2 cores).
@@ -48,7 +51,14 @@ class _PeakRecordingExecutor:
         self.inner.run(store, work_order_ref, shard_count, record)
 
 
-def main() -> int:
+def use_device(device: str) -> None:
+    """The distiller reads its device from TESSEL_DEVICE: the coordinator's capture through the cached
+    settings, the worker processes through the environment they inherit."""
+    os.environ["TESSEL_DEVICE"] = device
+    get_settings.cache_clear()
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parent", default="smollm2-135m")
     parser.add_argument("--corpus", default="corpus")
@@ -56,7 +66,12 @@ def main() -> int:
     parser.add_argument("--token-budget", type=int, default=None)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2, help="torch threads per process")
-    args = parser.parse_args()
+    add_device_argument(parser)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results folder (default: tests/bench/results, or $TESSEL_BENCH_RESULTS)")
+    args = parser.parse_args(argv)
+    device = resolve_device(parser, args.device)
+    use_device(device)
     torch.set_num_threads(args.threads)
     request = LibraryRequest(
         parent_model=args.parent, corpus=args.corpus,
@@ -99,7 +114,7 @@ def main() -> int:
         f"## Block distiller: {args.parent}{' (quick)' if args.quick else ''}",
         "",
         f"{report['train_tokens_per_variant']} tokens per variant, {report['variants_trained']} trained variants, "
-        f"{args.workers} worker(s) × {args.threads} torch threads",
+        f"{args.workers} worker(s) × {args.threads} torch threads, on {device}",
         "",
         f"- capture: {report['capture_seconds']:.1f} s for {report['capture_tokens']} tokens (all layers, bf16 shards)",
         f"- BLD: {report['bld_seconds_per_variant_per_1k_tokens']:.4f} s per variant per 1k tokens",
@@ -116,7 +131,7 @@ def main() -> int:
     ]
     markdown = "\n".join(lines) + "\n"
     print(markdown)
-    write_results(f"{NAME}_quick" if args.quick else NAME, {"machine": machine_facts(), **report}, markdown)
+    write_results(result_name(NAME, args.quick), report, markdown, out_dir=args.out, device=device)
     return 0
 
 

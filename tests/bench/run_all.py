@@ -52,7 +52,7 @@ def run_bench(name: str, script: Path, arguments: list[str], results: Path) -> d
     started_at, started = time.time(), time.perf_counter()
     returncode = subprocess.run(command, cwd=REPO, env=env).returncode
     seconds = time.perf_counter() - started
-    # Tables this run wrote: <name>.md by convention, or <name>_<variant>.md (e.g. selective_quick.md).
+    # Tables this run wrote: <name>.md, or <name>-quick.md for a quick profile (common.result_name).
     tables = sorted(
         path for path in results.glob(f"{name}*.md")
         if path.name != "summary.md" and path.stat().st_mtime >= started_at - 1

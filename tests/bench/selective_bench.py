@@ -10,12 +10,14 @@ Table 2: SGR (δ = 0.001) on a random half of the test set (SR of the standard m
   same halves.
 
 Full run: about an hour on 2 CPU cores. `--quick`: a few minutes (fewer epochs, Fashion-MNIST subsampled).
+`--device` picks where every model trains and MC-dropout samples. Writes <results>/selective.json and .md
+(selective-quick with --quick) through tests/bench/common.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 import time
 from pathlib import Path
 
@@ -29,9 +31,11 @@ from tessel_selective_trainer.core.certification import certify_risk
 from tessel_selective_trainer.core.selectivenet import SelectiveLossOptions
 from tessel_selective_trainer.core.training_job import BackboneSettings, TrainingSettings, train
 
+from common import add_device_argument, resolve_device, result_name, write_results
+
+NAME = "selective"
 COVERAGES = (0.95, 0.9, 0.8)
 DELTA = 0.001
-RESULTS = Path(__file__).parent / "results"
 
 PROFILES = {
     "full": {
@@ -50,20 +54,20 @@ BACKBONES = {
 RISK_TARGETS = {"mnist1d": (0.1, 0.15, 0.2), "fashion-mnist": (0.01, 0.02, 0.05)}
 
 
-def run_dataset(name: str, profile: dict) -> dict:
+def run_dataset(name: str, profile: dict, device: str) -> dict:
     rows = {"sr": {c: [] for c in (1.0, *COVERAGES)}, "mc": {c: [] for c in (1.0, *COVERAGES)},
             "sn": {c: [] for c in COVERAGES}, "sn_coverage": {c: [] for c in COVERAGES}}
     certification_input = None
     for seed in profile["seeds"]:
         data = load_dataset(name, seed=seed)
-        fit = FitOptions(max_epochs=profile["epochs"], patience=profile["patience"], seed=seed, device="cpu")
+        fit = FitOptions(max_epochs=profile["epochs"], patience=profile["patience"], seed=seed, device=device)
         common = dict(backbone=BACKBONES[name], fit=fit, max_train_examples=profile["max_train"],
                       mc_dropout_passes=profile["mc_passes"])
         started = time.perf_counter()
         standard = train(TrainingSettings(**common), data)
         # MC-dropout on the very same trained model (its deterministic prediction, the passes' variance)
-        mc_confidence = mc_dropout(model_from_bytes(standard.model_bytes), torch.as_tensor(data.test.x),
-                                   passes=profile["mc_passes"], batch_size=128, seed=seed).confidence.numpy()
+        mc_confidence = mc_dropout(model_from_bytes(standard.model_bytes).to(device), torch.as_tensor(data.test.x),
+                                   passes=profile["mc_passes"], batch_size=128, seed=seed).confidence.cpu().numpy()
         for c in (1.0, *COVERAGES):
             rows["sr"][c].append(selective_risk_at_coverage(standard.test_confidence, standard.test_losses, c))
             rows["mc"][c].append(selective_risk_at_coverage(mc_confidence, standard.test_losses, c))
@@ -125,8 +129,9 @@ def _cell(values: list[float], percent: bool = True) -> str:
     return f"{scale * np.mean(values):.2f} ± {scale * np.std(values, ddof=1):.2f}"
 
 
-def markdown(results: dict, profile_name: str, seconds: float) -> str:
-    lines = [f"# Selective prediction benchmark ({profile_name} profile, {seconds / 60:.1f} min, "
+def markdown(results: dict, profile_name: str, seconds: float, device: str) -> str:
+    where = f"cuda ({torch.cuda.get_device_name(device)})" if device.startswith("cuda") else device
+    lines = [f"# Selective prediction benchmark ({profile_name} profile, {seconds / 60:.1f} min, on {where}, "
              f"{torch.get_num_threads()} torch threads)", ""]
     for name, result in results.items():
         if "skipped" in result:
@@ -161,29 +166,31 @@ def markdown(results: dict, profile_name: str, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few minutes instead of about an hour")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    add_device_argument(parser)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results folder (default: tests/bench/results, or $TESSEL_BENCH_RESULTS)")
+    args = parser.parse_args(argv)
+    device = resolve_device(parser, args.device)
     torch.set_num_threads(args.threads)
     profile_name = "quick" if args.quick else "full"
+    print(f"training on {device}", flush=True)
     started = time.perf_counter()
     results = {}
     for name, profile in PROFILES[profile_name].items():
         print(f"{name}:", flush=True)
         try:
-            results[name] = run_dataset(name, profile)
+            results[name] = run_dataset(name, profile, device)
         except TesselError as error:  # e.g. Fashion-MNIST not installed (scripts/install_fashion_mnist.sh)
             results[name] = {"skipped": str(error)}
-    report = markdown(results, profile_name, time.perf_counter() - started)
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"selective_{profile_name}"
-    (args.out / f"{stem}.md").write_text(report)
-    (args.out / f"{stem}.json").write_text(json.dumps(results, indent=2, default=str))
+    report = markdown(results, profile_name, time.perf_counter() - started, device)
     print(report)
+    write_results(result_name(NAME, args.quick), results, report, out_dir=args.out, device=device)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

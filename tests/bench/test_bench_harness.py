@@ -1,5 +1,6 @@
 """The `make bench` harness: run_all.py runs a bench in its own process and joins its table into summary.md;
-metrics_bench.py writes the expected document and agrees with scikit-learn's D² scores. Tiny sizes: the
+metrics_bench.py writes the expected document and agrees with scikit-learn's D² scores; the benches that
+train take the `--device` that gpu.sh passes, and the machine facts say which device ran. Tiny sizes: the
 real numbers come from `make bench`."""
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
+import common
+import distill_bench
 import metrics_bench
+import selective_bench
 
 BENCH_DIR = Path(__file__).parent
 REPO = BENCH_DIR.parents[1]
@@ -88,3 +93,37 @@ def test_synthetic_data_look_like_model_outputs():
     errors = np.abs(y - y_hat)
     confident = confidence > np.median(confidence)
     assert errors[confident].mean() < 0.6 * errors[~confident].mean()  # confidence tracks the noise level
+
+
+@pytest.mark.parametrize("bench", [selective_bench, distill_bench], ids=["selective", "distill"])
+def test_training_benches_take_a_device_and_refuse_an_unknown_one(bench, capsys):
+    # gpu.sh runs a bench only when its --help lists --device, then passes --device cuda.
+    with pytest.raises(SystemExit) as finished:
+        bench.main(["--help"])
+    assert finished.value.code == 0
+    assert "--device {auto,cpu,cuda}" in capsys.readouterr().out
+
+    with pytest.raises(SystemExit) as finished:
+        bench.main(["--device", "tpu", "--quick"])
+    assert finished.value.code == 2
+    assert "argument --device: invalid choice: 'tpu'" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without a GPU")
+@pytest.mark.parametrize("bench", [selective_bench, distill_bench], ids=["selective", "distill"])
+def test_training_benches_refuse_cuda_without_a_gpu(bench, capsys):
+    with pytest.raises(SystemExit) as finished:
+        bench.main(["--device", "cuda", "--quick"])
+    assert finished.value.code == 2
+    assert "torch sees no CUDA device" in capsys.readouterr().err
+
+
+def test_results_name_the_device_and_honour_the_results_override(tmp_path, monkeypatch):
+    monkeypatch.setenv(common.RESULTS_ENV, str(tmp_path))
+    json_path, md_path = common.write_results(common.result_name("selective", quick=True), {"mnist1d": {"rows": {}}},
+                                              "# table", device="cpu")
+    assert (json_path, md_path) == (tmp_path / "selective-quick.json", tmp_path / "selective-quick.md")
+    document = json.loads(json_path.read_text())
+    assert document["bench"] == "selective-quick" and document["mnist1d"] == {"rows": {}}
+    assert document["machine"]["device"] == "cpu" and document["machine"]["device_name"] is None
+    assert md_path.read_text() == "# table\n"
