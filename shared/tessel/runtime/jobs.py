@@ -22,7 +22,8 @@ from typing import Generic, TypeVar
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+import nats.errors
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from tessel.common.v1 import artifact_pb2, job_pb2
 from tessel.runtime.artifacts import ArtifactStore
@@ -38,6 +39,7 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 # Progress is written to the KV bucket at most this often (the last report always goes through).
 PROGRESS_INTERVAL_SECONDS = 0.25
+KEY_LISTING_QUIET_SECONDS = 0.25
 
 TypedJob = TypeVar("TypedJob", bound=Message)
 
@@ -206,12 +208,8 @@ class JobManager(Generic[TypedJob]):
         if page_size < 0:
             raise InvalidArgument("must not be negative", field="page.page_size")
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        try:
-            keys = await self._kv.keys(filters=[f"{self.service}."])
-        except NoKeysError:
-            keys = []
         # Ids start with a millisecond timestamp: newest first, stable across pages.
-        ids = sorted((k.removeprefix(f"{self.service}.") for k in keys if k.startswith(f"{self.service}.")), reverse=True)
+        ids = sorted((k.removeprefix(f"{self.service}.") for k in await self._service_keys()), reverse=True)
         if page_token:
             ids = [i for i in ids if i < page_token]
         jobs: list[TypedJob] = []
@@ -320,6 +318,27 @@ class JobManager(Generic[TypedJob]):
             await self._update(job_id, mutate)
 
     # -- storage -------------------------------------------------------------------------------------
+
+    async def _service_keys(self) -> list[str]:
+        """This service's keys only (filtered by the server, not by scanning every service's jobs)."""
+        watcher = await self._kv.watch(f"{self.service}.>", meta_only=True, ignore_deletes=True)
+        keys: list[str] = []
+        try:
+            while True:
+                try:
+                    # The "caught up" marker can overtake entries already in flight, so an empty
+                    # answer is only trusted after a short quiet period.
+                    entry = await watcher.updates(timeout=KEY_LISTING_QUIET_SECONDS)
+                except nats.errors.TimeoutError:
+                    break
+                if entry is None:
+                    continue
+                keys.append(entry.key)
+                if entry.delta == 0:
+                    break
+        finally:
+            await watcher.stop()
+        return keys
 
     @property
     def _kv(self):
