@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 import torch
 
+from tessel.assets.datasets import DatasetSplits, Split
 from tessel.runtime.errors import InvalidArgument
 from tessel.zoo import (
     BackboneConfig,
@@ -40,23 +41,6 @@ from tessel_selective_trainer.core.selectivenet import (
 
 Objective = Literal["standard", "selectivenet"]
 ConfidenceName = Literal["softmax_response", "mc_dropout", "selection_head"]
-
-
-class Split(Protocol):
-    x: np.ndarray
-    y: np.ndarray
-
-
-class Splits(Protocol):
-    """What `tessel.assets.datasets.load_dataset` returns."""
-
-    name: str
-    task: str
-    num_classes: int
-    input_shape: tuple[int, ...]
-    train: Split
-    val: Split
-    test: Split
 
 
 @dataclass(frozen=True)
@@ -136,7 +120,7 @@ class TrainingOutcome:
 OnEpoch = Callable[[EpochRecord, bytes], None]
 
 
-def train(settings: TrainingSettings, data: Splits, on_epoch: OnEpoch | None = None) -> TrainingOutcome:
+def train(settings: TrainingSettings, data: DatasetSplits, on_epoch: OnEpoch | None = None) -> TrainingOutcome:
     task = data.task
     if task not in ("classification", "regression"):
         raise InvalidArgument(f"dataset task {task!r} is neither classification nor regression", field="spec.dataset")
