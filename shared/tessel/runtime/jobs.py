@@ -89,6 +89,8 @@ class JobContext:
             return
         self._last_write = now
         update = self._write_progress(done, total, unit, message, metrics)
+        # Keep only writes still in flight: a long job reports thousands of times.
+        self._pending = [f for f in self._pending if not f.done()]
         self._pending.append(asyncio.run_coroutine_threadsafe(update, self._loop))
 
     async def _write_progress(self, *values) -> None:
