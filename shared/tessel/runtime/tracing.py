@@ -72,5 +72,3 @@ def current_trace_id() -> str:
     span_context = trace.get_current_span().get_span_context()
     return format(span_context.trace_id, "032x") if span_context.is_valid else ""
 
-
-tracer = trace.get_tracer("tessel")
