@@ -54,6 +54,14 @@ def test_array_round_trip_is_exact_and_little_endian(dtype):
     assert array_to_proto(big_endian).data == message.data
 
 
+@pytest.mark.parametrize(("dtype", "wire"), [("int8", "int32"), ("int16", "int32"), ("uint16", "int64"),
+                                              ("uint32", "int64"), ("float16", "float32")])
+def test_types_the_wire_lacks_are_widened_losslessly(dtype, wire):
+    values = np.array([0, 1, 7], dtype=dtype)
+    back = array_from_proto(array_to_proto(values), field="x")
+    assert back.dtype == np.dtype(wire) and np.array_equal(back, values)
+
+
 def test_array_validation_names_the_field():
     with pytest.raises(InvalidArgument, match="x.dtype"):
         array_from_proto(array_pb2.Array(shape=[1], data=b"\0"), field="x")

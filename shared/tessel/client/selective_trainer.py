@@ -31,9 +31,6 @@ class SelectiveTrainerClient(JobClient):
         method: str = "sgr",
         grid_size: int = 0,
     ) -> training_pb2.RiskCertificate:
-        errors = np.asarray(errors)
-        if errors.dtype.kind in "iu":  # the wire format has no int8/int16: widen integer 0/1 errors
-            errors = errors.astype(np.int64)
         request = training_pb2.CertifyRiskRequest(
             confidence=encode_array(confidence), errors=encode_array(errors), risk_target=risk_target,
             delta=delta, method=METHODS[method], grid_size=grid_size,

@@ -28,8 +28,13 @@ _DTYPE_CODES = {dtype.newbyteorder("<") if dtype.itemsize > 1 else dtype: code f
 def array_to_proto(values: np.ndarray) -> array_pb2.Array:
     """Encode a numpy array inline (little-endian, row-major)."""
     array = np.asarray(values)
+    # The wire has fewer types than numpy: widen the others losslessly.
     if array.dtype.kind == "f" and array.dtype.itemsize not in (4, 8):
         array = array.astype(np.float32)
+    elif array.dtype.kind == "i" and array.dtype.itemsize < 4:
+        array = array.astype(np.int32)
+    elif array.dtype.kind == "u" and array.dtype.itemsize > 1:
+        array = array.astype(np.int64)
     key = array.dtype.newbyteorder("<") if array.dtype.itemsize > 1 else array.dtype
     if key not in _DTYPE_CODES:
         raise InvalidArgument(f"unsupported dtype {array.dtype}", field="array")
