@@ -1,0 +1,49 @@
+"""Greedy k-center equals a brute-force reference (full distance matrix) on small random sets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tessel.runtime.errors import InvalidArgument
+from tessel.zoo.coreset import greedy_k_center
+
+
+def brute_force_k_center(x: np.ndarray, labeled: list[int], budget: int) -> tuple[list[int], list[float]]:
+    dist = ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)  # full n x n: fine at test sizes
+    centres = list(labeled)
+    picks, radii = [], []
+    for _ in range(budget):
+        min_dist = dist[:, centres].min(axis=1) if centres else np.full(len(x), np.inf)
+        min_dist[centres] = -1.0
+        pick = int(np.argmax(min_dist))  # first maximum = lowest index
+        centres.append(pick)
+        picks.append(pick)
+        radii.append(float(dist[:, centres].min(axis=1).max()))
+    return picks, radii
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("n_labeled", [0, 1, 7])
+def test_matches_brute_force(seed: int, n_labeled: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(60, 5)).astype(np.float64)
+    labeled = sorted(rng.choice(60, size=n_labeled, replace=False).tolist())
+    got = greedy_k_center(x, labeled, 20, device="cpu")
+    want_picks, want_radii = brute_force_k_center(x, labeled, 20)
+    assert got.indices == want_picks
+    np.testing.assert_allclose(got.radii, want_radii, rtol=1e-12)
+    assert len(set(got.indices)) == 20 and not set(got.indices) & set(labeled)
+
+
+def test_ties_go_to_lowest_index() -> None:
+    x = np.array([[0.0], [1.0], [-1.0], [1.0]])  # 1 and 3 identical, 1 and 2 equidistant from 0
+    got = greedy_k_center(x, [0], 3, device="cpu")
+    assert got.indices == [1, 2, 3]
+    assert got.radii == [1.0, 0.0, 0.0]
+
+
+def test_budget_larger_than_pool_is_refused() -> None:
+    with pytest.raises(InvalidArgument) as err:
+        greedy_k_center(np.zeros((5, 2)), [0, 1], 4)
+    assert err.value.field == "budget"
