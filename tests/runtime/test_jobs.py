@@ -11,7 +11,7 @@ import pytest
 from tessel.common.v1 import artifact_pb2, job_pb2
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
-from tessel.runtime.jobs import JobManager
+from tessel.runtime.jobs import JobManager, JobWaiting
 from tessel.runtime.messaging import DLQ_REASON_HEADER, Messaging, WorkQueuePolicy
 from tessel.scoring.v1 import scoring_pb2
 
@@ -35,15 +35,24 @@ async def connect(nats_url):
             await messaging.close()
 
 
-def manager(messaging, tmp_path, run, service) -> JobManager:
+def manager(messaging, tmp_path, run, service, resource="scoring") -> JobManager:
     return JobManager(
-        service=service, job_type=scoring_pb2.ScoringJob, messaging=messaging,
-        artifacts=ArtifactStore(tmp_path.as_uri()), run=run, kind_of=lambda spec: "scoring", policy=FAST,
+        service=service, resource=resource, job_type=scoring_pb2.ScoringJob, messaging=messaging,
+        artifacts=ArtifactStore(tmp_path.as_uri()), run=run, policy=FAST,
     )
 
 
 def spec() -> scoring_pb2.ScoringJobSpec:
     return scoring_pb2.ScoringJobSpec(parent_model="tiny-llama", corpus="corpus")
+
+
+async def state_reached(jobs: JobManager, job_id: str, state: int, timeout: float = 20.0):
+    async def follow():
+        async for record in jobs.watch(job_id):
+            if record.job.state == state:
+                return record
+
+    return await asyncio.wait_for(follow(), timeout)
 
 
 async def final_state(jobs: JobManager, job_id: str, timeout: float = 20.0):
@@ -193,7 +202,7 @@ async def test_job_that_keeps_killing_its_worker_is_failed_and_dead_lettered(con
     async def collect(msg):
         await dead.put(msg)
 
-    await listener.js.subscribe(f"tessel.dlq.{service}", cb=collect)
+    await listener.js.subscribe(f"tessel.dlq.{service}.scoring", cb=collect)
     job_id = None
     for attempt in range(1, FAST.max_attempts + 2):
         started = asyncio.Event()
@@ -245,6 +254,104 @@ async def test_unknown_and_malformed_ids(connect, tmp_path):
     with pytest.raises(NotFound):
         async for _ in jobs.watch("0000000000000-deadbeef"):
             pass
+
+
+async def test_two_resources_of_one_service_keep_their_own_records_and_consumers(connect, tmp_path):
+    service = service_name()
+    ran = {"scoring": [], "measurement": []}
+
+    def runner(resource):
+        async def run(ctx, job_spec):
+            ran[resource].append(ctx.job_id)
+
+        return run
+
+    messaging = await connect()
+    scoring = manager(messaging, tmp_path, runner("scoring"), service, "scoring")
+    measurement = manager(messaging, tmp_path, runner("measurement"), service, "measurement")
+    await scoring.start()
+    await measurement.start()
+    scored = (await scoring.create(spec())).job
+    measured = (await measurement.create(spec())).job
+    assert scored.kind == "scoring" and measured.kind == "measurement"
+    assert (await final_state(scoring, scored.id)).job.state == job_pb2.JOB_STATE_SUCCEEDED
+    assert (await final_state(measurement, measured.id)).job.state == job_pb2.JOB_STATE_SUCCEEDED
+    await scoring.stop()
+    await measurement.stop()
+    assert ran == {"scoring": [scored.id], "measurement": [measured.id]}  # each ran by its own worker
+    assert [r.job.id for r in (await scoring.list())[0]] == [scored.id]
+    assert [r.job.id for r in (await measurement.list())[0]] == [measured.id]
+    with pytest.raises(NotFound):
+        await scoring.get(measured.id)
+    consumers = {c.name: c.config.filter_subject for c in await messaging.js.consumers_info("TESSEL_WORK")}
+    assert consumers[f"{service}-scoring-work"] == f"tessel.work.{service}.scoring"
+    assert consumers[f"{service}-measurement-work"] == f"tessel.work.{service}.measurement"
+
+
+def test_resource_names_are_one_subject_token(tmp_path):
+    with pytest.raises(ValueError, match="job resource"):
+        manager(None, tmp_path, lambda ctx, s: None, service_name(), "scoring.jobs")
+
+
+async def test_waiting_session_holds_no_worker_and_continues_after_a_restart_and_resume(connect, tmp_path):
+    """An interactive job waits for labels; the service restarts; input arrives; it runs to the end."""
+    service = service_name()
+    rounds = []
+
+    async def run(ctx, job_spec):
+        labelled = ctx.record.job.labels.get("labelled", "")
+        rounds.append(labelled)
+        if not labelled:
+            ref = ctx.artifacts.put_bytes(b"query batch 1", media_type="text/plain")
+            raise JobWaiting("waiting for labels", result=scoring_pb2.ScoringJobResult(scores=ref))
+        return scoring_pb2.ScoringJobResult()
+
+    first_messaging = await connect()
+    first = manager(first_messaging, tmp_path, run, service, "session")
+    await first.start()
+    job_id = (await first.create(spec())).job.id
+    waiting = await state_reached(first, job_id, job_pb2.JOB_STATE_WAITING)
+    assert waiting.job.progress.message == "waiting for labels"
+    assert first.artifacts.get_bytes(waiting.result.scores) == b"query batch 1"
+    # The work message is acked right after the WAITING write: no worker held, nothing queued.
+    for _ in range(100):
+        info = await first_messaging.js.consumer_info("TESSEL_WORK", f"{service}-session-work")
+        if info.num_ack_pending == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert info.num_ack_pending == 0 and info.num_pending == 0
+    await first.stop()
+    await first_messaging.close()  # the service goes away while the session waits
+
+    second = manager(await connect(), tmp_path, run, service, "session")
+    assert (await second.get(job_id)).job.state == job_pb2.JOB_STATE_WAITING
+    await second.start()
+
+    def accept(record):
+        record.job.labels["labelled"] = "yes"
+
+    resumed = await second.resume(job_id, accept)
+    assert resumed.job.state == job_pb2.JOB_STATE_QUEUED
+    record = await final_state(second, job_id)
+    await second.stop()
+    assert record.job.state == job_pb2.JOB_STATE_SUCCEEDED
+    assert rounds == ["", "yes"]
+    with pytest.raises(FailedPrecondition, match="not WAITING"):
+        await second.resume(job_id)
+
+
+async def test_cancelling_a_waiting_session_ends_it_at_once(connect, tmp_path):
+    async def run(ctx, job_spec):
+        raise JobWaiting()
+
+    jobs = manager(await connect(), tmp_path, run, service_name(), "session")
+    await jobs.start()
+    job_id = (await jobs.create(spec())).job.id
+    await state_reached(jobs, job_id, job_pb2.JOB_STATE_WAITING)
+    await jobs.stop()
+    cancelled = await jobs.cancel(job_id, "nobody is labelling")
+    assert cancelled.job.state == job_pb2.JOB_STATE_CANCELLED
+    assert cancelled.job.error.reason == "nobody is labelling"
 
 
 def test_artifact_refs_are_content_addressed(tmp_path):

@@ -15,6 +15,7 @@ def _setup(runtime: ServiceRuntime) -> None:
     jobs = runtime.add_job_manager(
         JobManager(
             service=SERVICE,
+            resource="distillation",
             job_type=distill_pb2.DistillationJob,
             messaging=runtime.messaging,
             artifacts=runtime.artifacts,

@@ -14,8 +14,8 @@ SERVICE = "selective-trainer"
 def _setup(runtime: ServiceRuntime) -> None:
     jobs = runtime.add_job_manager(
         JobManager(
-            service=SERVICE, job_type=training_pb2.TrainingJob, messaging=runtime.messaging,
-            artifacts=runtime.artifacts, run=run_training_job, kind_of=lambda spec: "training",
+            service=SERVICE, resource="training", job_type=training_pb2.TrainingJob, messaging=runtime.messaging,
+            artifacts=runtime.artifacts, run=run_training_job,
         )
     )
     training_pb2_grpc.add_SelectiveTrainerServiceServicer_to_server(SelectiveTrainerServicer(jobs, runtime), runtime.server)

@@ -1,11 +1,17 @@
 """The generic job runner: every service's Create/Get/Watch/Cancel/List with the same semantics.
 
 A typed job message (e.g. `DistillationJob`) has fields `job` (tessel.common.v1.Job), `spec` and,
-usually, `result`. Records live in the NATS KV bucket `tessel_jobs` under `<service>.<id>`, so any
-replica can answer Get/Watch and a restarted service sees its jobs. Work is queued on
-`tessel.work.<service>.<kind>`; a worker that dies mid-job stops heartbeating, the message is
-redelivered and the job resumes (attempt + 1; handlers skip units of work they already stored).
-After the last attempt the job is FAILED with the reason: never left RUNNING forever.
+usually, `result`. One `JobManager` serves one job resource of a service (block-scorer has "scoring"
+and "measurement"). Records live in the NATS KV bucket `tessel_jobs` under `<service>.<resource>.<id>`,
+so any replica can answer Get/Watch and a restarted service sees its jobs. Work is queued on
+`tessel.work.<service>.<resource>` with one durable consumer per resource; a worker that dies mid-job
+stops heartbeating, the message is redelivered and the job resumes (attempt + 1; handlers skip units
+of work they already stored). After the last attempt the job is FAILED with the reason: never left
+RUNNING forever.
+
+Interactive resources (a session that waits on people) park a job by raising `JobWaiting`: the work
+message is acked, so no worker is held, and the record says WAITING until `JobManager.resume` queues it
+again. Both the record and the new work message are in JetStream, so a wait survives restarts.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import threading
 import time
 import uuid
@@ -40,12 +47,26 @@ MAX_PAGE_SIZE = 1000
 # Progress is written to the KV bucket at most this often (the last report always goes through).
 PROGRESS_INTERVAL_SECONDS = 0.25
 KEY_LISTING_QUIET_SECONDS = 0.25
+# Resource names are one NATS subject token and part of a consumer name: no dots, no dashes (a dash
+# would let `<service>-<resource>` of two different pairs collide).
+RESOURCE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 
 TypedJob = TypeVar("TypedJob", bound=Message)
 
 
 class JobCancelled(Exception):
     """Raised inside a job (by `JobContext.progress`) once the user asked to cancel it."""
+
+
+class JobWaiting(Exception):
+    """Raised by an interactive job to wait for input: the job becomes WAITING, holds no worker, and
+    runs again (a new attempt sequence, `JobContext.record` showing what was stored) after `resume`."""
+
+    def __init__(self, message: str = "waiting for input", *, result: Message | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        # Stored as the record's `result` while waiting (e.g. the batch a person is asked to label).
+        self.result = result
 
 
 @dataclass
@@ -55,6 +76,8 @@ class JobContext:
     job_id: str
     attempt: int
     artifacts: ArtifactStore
+    # The job record as this attempt started (an interactive job reads the input `resume` stored).
+    record: Message
     _manager: JobManager
     _loop: asyncio.AbstractEventLoop
     _cancel: threading.Event = field(default_factory=threading.Event)
@@ -114,31 +137,36 @@ RunJob = Callable[[JobContext, Message], Awaitable[Message | None]]
 
 
 class JobManager(Generic[TypedJob]):
-    """Job records, the work queue and the worker loop for one service's job resource."""
+    """Job records, the work queue and the worker loop for one job resource of a service."""
 
     def __init__(
         self,
         *,
         service: str,
+        resource: str,
         job_type: type[TypedJob],
         messaging: Messaging,
         artifacts: ArtifactStore,
         run: RunJob,
-        kind_of: Callable[[Message], str],
+        kind_of: Callable[[Message], str] | None = None,
         policy: WorkQueuePolicy | None = None,
         concurrency: int = 1,
     ) -> None:
+        if not RESOURCE_PATTERN.fullmatch(resource):
+            raise ValueError(f"job resource {resource!r} must match {RESOURCE_PATTERN.pattern}")
         self.service = service
+        self.resource = resource
         self.job_type = job_type
         self.messaging = messaging
         self.artifacts = artifacts
         self._run = run
-        self._kind_of = kind_of
+        # Job.kind: the resource itself unless one resource runs several kinds of work.
+        self._kind_of = kind_of or (lambda spec: resource)
         if policy is None:
             settings = get_settings()
             policy = WorkQueuePolicy(settings.work_ack_wait_seconds, settings.work_max_attempts)
         self._consumer = WorkConsumer(
-            messaging, service, self._handle, self._dead_letter, policy=policy, concurrency=concurrency
+            messaging, service, resource, self._handle, self._dead_letter, policy=policy, concurrency=concurrency
         )
 
     async def start(self) -> None:
@@ -161,7 +189,7 @@ class JobManager(Generic[TypedJob]):
         )
         record.spec.CopyFrom(spec)
         await self._kv.create(self._key(job_id), record.SerializeToString())
-        await self.messaging.submit_work(self.service, record.job.kind, job_id.encode(), msg_id=job_id)
+        await self.messaging.submit_work(self.service, self.resource, job_id.encode(), msg_id=job_id)
         return record
 
     async def get(self, job_id: str) -> TypedJob:
@@ -195,23 +223,37 @@ class JobManager(Generic[TypedJob]):
         def mutate(record: TypedJob) -> None:
             state = record.job.state
             if state in TERMINAL_STATES:
-                raise FailedPrecondition(
-                    f"job {job_id} is already {job_pb2.JobState.Name(state).removeprefix('JOB_STATE_')}", field="id"
-                )
+                raise FailedPrecondition(f"job {job_id} is already {_state_name(state)}", field="id")
             record.job.cancel_requested = True
-            if state == job_pb2.JOB_STATE_QUEUED:
+            if state in (job_pb2.JOB_STATE_QUEUED, job_pb2.JOB_STATE_WAITING):  # no worker to tell
                 _finish(record, job_pb2.JOB_STATE_CANCELLED, job_pb2.JobError(reason=reason))
             else:
                 record.job.progress.message = f"cancelling: {reason}"
 
         return await self._update(job_id, mutate)
 
+    async def resume(self, job_id: str, accept: Callable[[TypedJob], None] | None = None) -> TypedJob:
+        """Queue a WAITING job again; `accept` stores the input it waited for in the same write."""
+
+        def mutate(record: TypedJob) -> None:
+            if record.job.state != job_pb2.JOB_STATE_WAITING:
+                raise FailedPrecondition(f"job {job_id} is {_state_name(record.job.state)}, not WAITING", field="id")
+            if accept is not None:
+                accept(record)
+            record.job.state = job_pb2.JOB_STATE_QUEUED
+            record.job.progress.message = "input received; queued"
+
+        record, revision = await self._update_with_revision(job_id, mutate)
+        # The revision makes each resume's message distinct, and a retried publish of the same one deduplicated.
+        await self.messaging.submit_work(self.service, self.resource, job_id.encode(), msg_id=f"{job_id}:{revision}")
+        return record
+
     async def list(self, *, page_size: int = 0, page_token: str = "", state: int = 0) -> tuple[list[TypedJob], str]:
         if page_size < 0:
             raise InvalidArgument("must not be negative", field="page.page_size")
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         # Ids start with a millisecond timestamp: newest first, stable across pages.
-        ids = sorted((k.removeprefix(f"{self.service}.") for k in await self._service_keys()), reverse=True)
+        ids = sorted((k.removeprefix(self._key("")) for k in await self._record_keys()), reverse=True)
         if page_token:
             ids = [i for i in ids if i < page_token]
         jobs: list[TypedJob] = []
@@ -235,8 +277,8 @@ class JobManager(Generic[TypedJob]):
         except NotFound:
             log.warning("work for unknown job %s dropped", job_id)
             return
-        if record.job.state in TERMINAL_STATES:
-            return
+        if record.job.state in TERMINAL_STATES or record.job.state == job_pb2.JOB_STATE_WAITING:
+            return  # finished, or parked (a redelivery of the message that ran up to the wait)
 
         def start(record: TypedJob) -> None:
             record.job.state = job_pb2.JOB_STATE_RUNNING
@@ -247,12 +289,14 @@ class JobManager(Generic[TypedJob]):
                 record.job.progress.message = f"resumed (attempt {attempt})"
 
         record = await self._update(job_id, start)
-        context = JobContext(job_id, attempt, self.artifacts, self, asyncio.get_running_loop())
+        context = JobContext(job_id, attempt, self.artifacts, record, self, asyncio.get_running_loop())
         if record.job.cancel_requested:
             context._cancel.set()
         watch_cancel = asyncio.create_task(self._follow_cancel(job_id, context))
         try:
             result = await self._run(context, record.spec)
+        except JobWaiting as waiting:
+            await self._park(job_id, waiting, context)
         except JobCancelled:
             reason = _cancel_reason(await self.get(job_id))
             await self._settle(job_id, job_pb2.JOB_STATE_CANCELLED, job_pb2.JobError(reason=reason), context)
@@ -300,6 +344,23 @@ class JobManager(Generic[TypedJob]):
 
         await self._update(job_id, mutate)
 
+    async def _park(self, job_id: str, waiting: JobWaiting, context: JobContext) -> None:
+        await context.flush()
+
+        def mutate(record: TypedJob) -> None:
+            if record.job.state in TERMINAL_STATES:
+                return
+            if waiting.result is not None:
+                record.result.CopyFrom(waiting.result)
+            record.job.results.extend(context._results)
+            if record.job.cancel_requested:  # asked while it ran: there is nothing left to stop
+                _finish(record, job_pb2.JOB_STATE_CANCELLED, job_pb2.JobError(reason=_cancel_reason(record)))
+                return
+            record.job.state = job_pb2.JOB_STATE_WAITING
+            record.job.progress.message = waiting.message
+
+        await self._update(job_id, mutate)
+
     async def update_progress(self, job_id, done, total, unit, message, metrics) -> None:
         def mutate(record: TypedJob) -> None:
             if record.job.state in TERMINAL_STATES:
@@ -321,9 +382,9 @@ class JobManager(Generic[TypedJob]):
 
     # -- storage -------------------------------------------------------------------------------------
 
-    async def _service_keys(self) -> list[str]:
-        """This service's keys only (filtered by the server, not by scanning every service's jobs)."""
-        watcher = await self._kv.watch(f"{self.service}.>", meta_only=True, ignore_deletes=True)
+    async def _record_keys(self) -> list[str]:
+        """This resource's job records only (filtered by the server, not by scanning every service's jobs)."""
+        watcher = await self._kv.watch(self._key("*"), meta_only=True, ignore_deletes=True)
         keys: list[str] = []
         try:
             while True:
@@ -347,7 +408,7 @@ class JobManager(Generic[TypedJob]):
         return self.messaging.jobs_kv
 
     def _key(self, job_id: str) -> str:
-        return f"{self.service}.{job_id}"
+        return f"{self.service}.{self.resource}.{job_id}"
 
     @staticmethod
     def _check_id(job_id: str) -> None:
@@ -365,14 +426,17 @@ class JobManager(Generic[TypedJob]):
         return self.job_type.FromString(entry.value), entry.revision
 
     async def _update(self, job_id: str, mutate: Callable[[TypedJob], None]) -> TypedJob:
+        record, _ = await self._update_with_revision(job_id, mutate)
+        return record
+
+    async def _update_with_revision(self, job_id: str, mutate: Callable[[TypedJob], None]) -> tuple[TypedJob, int]:
         """Read-modify-write with compare-and-set, retried when another writer got there first."""
         while True:
             record, revision = await self._read(job_id)
             mutate(record)
             record.job.update_time.CopyFrom(_now())
             try:
-                await self._kv.update(self._key(job_id), record.SerializeToString(), last=revision)
-                return record
+                return record, await self._kv.update(self._key(job_id), record.SerializeToString(), last=revision)
             except KeyWrongLastSequenceError:
                 continue
 
@@ -393,6 +457,10 @@ def _finish(record: Message, state: int, error: job_pb2.JobError | None) -> None
     record.job.end_time.CopyFrom(_now())
     if error is not None:
         record.job.error.CopyFrom(error)
+
+
+def _state_name(state: int) -> str:
+    return job_pb2.JobState.Name(state).removeprefix("JOB_STATE_")
 
 
 def _cancel_reason(record: Message) -> str:

@@ -1,8 +1,8 @@
 """NATS JetStream: the streams, events, work queues with a dead-letter subject, and the job KV bucket.
 
 Layout (docs/conventions.md): stream TESSEL_EVENTS on `tessel.<domain>.v1.>` for every domain, stream TESSEL_WORK on
-`tessel.work.>` (work-queue retention, one durable pull consumer per service), stream TESSEL_DLQ on
-`tessel.dlq.>`, KV bucket `tessel_jobs`. Every publish carries the trace context, the proto's full
+`tessel.work.>` (work-queue retention, one durable pull consumer per job resource: subject
+`tessel.work.<service>.<resource>`), stream TESSEL_DLQ on `tessel.dlq.>`, KV bucket `tessel_jobs`. Every publish carries the trace context, the proto's full
 name and a Nats-Msg-Id (so a retried publish is deduplicated).
 """
 
@@ -49,7 +49,7 @@ class WorkQueuePolicy:
     # Without a heartbeat for this long, a message is redelivered (the worker is presumed dead).
     ack_wait_seconds: float = 30.0
     # Attempts before the message is dead-lettered. JetStream has no DLQ of its own: the consumer
-    # allows one delivery more, and that extra delivery is routed to tessel.dlq.<service>.
+    # allows one delivery more, and that extra delivery is routed to tessel.dlq.<service>.<resource>.
     max_attempts: int = 3
 
 
@@ -138,16 +138,20 @@ class Messaging:
 
     # -- work queues -----------------------------------------------------------------------------
 
-    async def submit_work(self, service: str, kind: str, payload: bytes, *, msg_id: str) -> None:
-        subject = f"tessel.work.{service}.{kind}"
+    async def submit_work(self, service: str, resource: str, payload: bytes, *, msg_id: str) -> None:
+        subject = work_subject(service, resource)
         with _tracer.start_as_current_span(f"{subject} publish", kind=SpanKind.PRODUCER) as span:
             span.set_attribute("messaging.system", "nats")
             span.set_attribute("messaging.destination.name", subject)
             headers = inject_headers({"Nats-Msg-Id": msg_id})
             await self.js.publish(subject, payload, headers=headers)
 
-    async def work_subscription(self, service: str, policy: WorkQueuePolicy):
-        """The service's durable pull consumer, shared by all its replicas."""
+    async def work_subscription(self, service: str, resource: str, policy: WorkQueuePolicy):
+        """The job resource's durable pull consumer, shared by all the service's replicas."""
+        # Before job resources, one consumer per service took `tessel.work.<service>.>`; a work-queue
+        # stream refuses overlapping consumers, so that one goes (its subjects are no longer published).
+        with contextlib.suppress(NotFoundError):
+            await self.js.delete_consumer(WORK_STREAM, f"{service}-work")
         config = api.ConsumerConfig(
             ack_policy=api.AckPolicy.EXPLICIT,
             ack_wait=policy.ack_wait_seconds,
@@ -155,20 +159,24 @@ class Messaging:
             max_ack_pending=1000,
         )
         return await self.js.pull_subscribe(
-            f"tessel.work.{service}.>", durable=f"{service}-work", stream=WORK_STREAM, config=config
+            work_subject(service, resource), durable=f"{service}-{resource}-work", stream=WORK_STREAM, config=config
         )
 
-    async def dead_letter(self, service: str, msg: Msg, reason: str) -> None:
-        """Republish to tessel.dlq.<service> with the reason, then terminate the original."""
+    async def dead_letter(self, service: str, resource: str, msg: Msg, reason: str) -> None:
+        """Republish to tessel.dlq.<service>.<resource> with the reason, then terminate the original."""
         headers = dict(msg.headers or {})
         headers[DLQ_REASON_HEADER] = reason
         headers.pop("Nats-Msg-Id", None)
-        await self.js.publish(f"tessel.dlq.{service}", msg.data, headers=headers)
+        await self.js.publish(f"tessel.dlq.{service}.{resource}", msg.data, headers=headers)
         await msg.term()
 
 
+def work_subject(service: str, resource: str) -> str:
+    return f"tessel.work.{service}.{resource}"
+
+
 class WorkConsumer:
-    """Pulls a service's work queue and runs a handler per message, one at a time per slot.
+    """Pulls one job resource's work queue and runs a handler per message, one at a time per slot.
 
     The handler gets (msg, attempt). While it runs, a heartbeat extends the ack deadline; success
     acks. A handler exception naks (redelivered up to the policy's attempts). A process that dies
@@ -180,6 +188,7 @@ class WorkConsumer:
         self,
         messaging: Messaging,
         service: str,
+        resource: str,
         handler: Callable[[Msg, int], Awaitable[None]],
         on_dead_letter: Callable[[Msg, str], Awaitable[None]],
         policy: WorkQueuePolicy = WorkQueuePolicy(),
@@ -187,6 +196,7 @@ class WorkConsumer:
     ) -> None:
         self._messaging = messaging
         self._service = service
+        self._resource = resource
         self._handler = handler
         self._on_dead_letter = on_dead_letter
         self._policy = policy
@@ -195,7 +205,7 @@ class WorkConsumer:
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
-        subscription = await self._messaging.work_subscription(self._service, self._policy)
+        subscription = await self._messaging.work_subscription(self._service, self._resource, self._policy)
         self._tasks = [asyncio.create_task(self._loop(subscription)) for _ in range(self._concurrency)]
 
     async def stop(self) -> None:
@@ -222,7 +232,7 @@ class WorkConsumer:
         if attempt > self._policy.max_attempts:
             reason = f"gave up after {self._policy.max_attempts} attempts (the worker died or failed each time)"
             await self._on_dead_letter(msg, reason)
-            await self._messaging.dead_letter(self._service, msg, reason)
+            await self._messaging.dead_letter(self._service, self._resource, msg, reason)
             return
         heartbeat = asyncio.create_task(self._heartbeat(msg))
         try:
