@@ -35,10 +35,10 @@ async def connect(nats_url):
             await messaging.close()
 
 
-def manager(messaging, tmp_path, run, service, resource="scoring") -> JobManager:
+def manager(messaging, tmp_path, run, service, resource="scoring", concurrency=1) -> JobManager:
     return JobManager(
         service=service, resource=resource, job_type=scoring_pb2.ScoringJob, messaging=messaging,
-        artifacts=ArtifactStore(tmp_path.as_uri()), run=run, policy=FAST,
+        artifacts=ArtifactStore(tmp_path.as_uri()), run=run, policy=FAST, concurrency=concurrency,
     )
 
 
@@ -229,12 +229,15 @@ async def test_job_that_keeps_killing_its_worker_is_failed_and_dead_lettered(con
     assert msg.data.decode() == job_id and "gave up" in msg.headers[DLQ_REASON_HEADER]
 
 
-async def test_list_pages_newest_first_and_filters_by_state(connect, tmp_path):
+async def test_list_pages_newest_first_and_filters_by_state_and_labels(connect, tmp_path):
     async def run(ctx, job_spec):
         return None
 
     jobs = manager(await connect(), tmp_path, run, service_name())
-    ids = [(await jobs.create(spec())).job.id for _ in range(5)]
+    teams = ["a", "b", "a", "b", "a"]
+    ids = [(await jobs.create(spec(), {"team": team, "n": str(i)})).job.id for i, team in enumerate(teams)]
+    await jobs.create(spec(), request_id="req-1")  # its request index key is not a job
+    ids.append((await jobs.list(page_size=1))[0][0].job.id)
     await jobs.cancel(ids[0])
     page, token = await jobs.list(page_size=2)
     assert [r.job.id for r in page] == ids[::-1][:2] and token
@@ -242,6 +245,93 @@ async def test_list_pages_newest_first_and_filters_by_state(connect, tmp_path):
     assert [r.job.id for r in rest] == ids[::-1][2:] and last == ""
     cancelled, _ = await jobs.list(state=job_pb2.JOB_STATE_CANCELLED)
     assert [r.job.id for r in cancelled] == [ids[0]]
+    team_a, token = await jobs.list(labels={"team": "a"}, page_size=2)
+    assert [r.job.id for r in team_a] == [ids[4], ids[2]]
+    team_a_rest, _ = await jobs.list(labels={"team": "a"}, page_size=2, page_token=token)
+    assert [r.job.id for r in team_a_rest] == [ids[0]]
+    both, _ = await jobs.list(labels={"team": "a", "n": "2"}, state=job_pb2.JOB_STATE_QUEUED)
+    assert [r.job.id for r in both] == [ids[2]]
+    assert (await jobs.list(labels={"team": "a", "n": "0"}, state=job_pb2.JOB_STATE_QUEUED))[0] == []
+    for bad, field in [({"page_token": "x.y"}, "page.page_token"), ({"state": 99}, "state")]:
+        with pytest.raises(InvalidArgument) as caught:
+            await jobs.list(**bad)
+        assert caught.value.field == field
+
+
+async def test_create_with_a_request_id_is_idempotent_even_when_calls_race(connect, tmp_path):
+    runs = []
+
+    async def run(ctx, job_spec):
+        runs.append(ctx.job_id)
+
+    jobs = manager(await connect(), tmp_path, run, service_name())
+    first = await jobs.create(spec(), {"team": "a"}, request_id="retry-me")
+    again = await jobs.create(spec(), {"team": "a"}, request_id="retry-me")
+    raced = await asyncio.gather(*(jobs.create(spec(), request_id="race") for _ in range(8)))
+    assert again.job.id == first.job.id
+    assert len({r.job.id for r in raced}) == 1 and raced[0].job.id != first.job.id
+    await jobs.start()
+    for job_id in (first.job.id, raced[0].job.id):
+        assert (await final_state(jobs, job_id)).job.state == job_pb2.JOB_STATE_SUCCEEDED
+    await asyncio.sleep(1.0)  # time for a duplicate message, if there were one, to run
+    await jobs.stop()
+    assert sorted(runs) == sorted([first.job.id, raced[0].job.id])
+    assert len((await jobs.list())[0]) == 2
+    with pytest.raises(InvalidArgument) as caught:
+        await jobs.create(scoring_pb2.ScoringJobSpec(parent_model="other"), request_id="retry-me")
+    assert caught.value.field == "request_id"
+    with pytest.raises(InvalidArgument) as caught:
+        await jobs.create(spec(), request_id="no spaces please")
+    assert caught.value.field == "request_id"
+
+
+async def test_retried_create_finishes_a_create_that_died_after_choosing_the_job_id(connect, tmp_path):
+    service = service_name()
+    messaging = await connect()
+    jobs = manager(messaging, tmp_path, lambda ctx, s: asyncio.sleep(0), service)
+    # The first call stored its request index and died before storing the job.
+    await messaging.jobs_kv.create(f"{service}.scoring.request.half-done", b"0000000000001-deadbeef")
+    record = await jobs.create(spec(), request_id="half-done")
+    assert record.job.id == "0000000000001-deadbeef"
+    await jobs.start()
+    assert (await final_state(jobs, record.job.id)).job.state == job_pb2.JOB_STATE_SUCCEEDED
+    await jobs.stop()
+
+
+async def test_a_second_work_message_for_a_running_job_does_not_run_it_twice(connect, tmp_path):
+    service = service_name()
+    started, release = asyncio.Event(), asyncio.Event()
+    runs = []
+
+    async def run(ctx, job_spec):
+        runs.append(ctx.attempt)
+        started.set()
+        await release.wait()
+
+    messaging = await connect()
+    jobs = manager(messaging, tmp_path, run, service, concurrency=2)
+    await jobs.start()
+    job_id = (await jobs.create(spec())).job.id
+    await asyncio.wait_for(started.wait(), 10)
+    await messaging.submit_work(service, "scoring", job_id.encode(), msg_id=f"{job_id}:duplicate")
+    for _ in range(100):  # until the free slot took the duplicate
+        info = await messaging.js.consumer_info("TESSEL_WORK", f"{service}-scoring-work")
+        if info.num_pending == 0 and info.num_ack_pending == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert info.num_pending == 0 and info.num_ack_pending == 1
+    release.set()
+    assert (await final_state(jobs, job_id)).job.state == job_pb2.JOB_STATE_SUCCEEDED
+    await jobs.stop()
+    assert runs == [1]
+
+
+async def test_labels_are_bounded(connect, tmp_path):
+    jobs = manager(await connect(), tmp_path, lambda ctx, s: None, service_name())
+    for labels in [{f"k{i}": "v" for i in range(65)}, {"": "v"}, {"k": "v" * 257}]:
+        with pytest.raises(InvalidArgument) as caught:
+            await jobs.create(spec(), labels)
+        assert caught.value.field == "labels"
 
 
 async def test_unknown_and_malformed_ids(connect, tmp_path):

@@ -5,7 +5,9 @@
         def __init__(self, jobs): self.jobs = jobs
 
 binds CreateTrainingJob, GetTrainingJob, WatchTrainingJob, CancelTrainingJob and ListTrainingJobs
-to `self.jobs` (a JobManager), using the contract's own Request/Response messages.
+to `self.jobs` (a JobManager), using the contract's own Request/Response messages. The contract has
+the shape every job resource shares: `Create<X>Request {spec, labels, request_id}`, `Get/Watch<X>Request
+{id}`, `Cancel<X>Request {id, reason}`, `List<X>sRequest {page, state, labels}`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def job_rpcs(
     create, get, watch, cancel, list_ = (
         f"Create{resource}", f"Get{resource}", f"Watch{resource}", f"Cancel{resource}", f"List{resource}s",
     )
+    _require_fields(messages, f"{create}Request", "spec", "labels", "request_id")
+    _require_fields(messages, f"{list_}Request", "page", "state", "labels")
 
     def response(rpc: str, **values) -> Message:
         return getattr(messages, f"{rpc}Response")(**values)
@@ -40,7 +44,8 @@ def job_rpcs(
             raise InvalidArgument("is required", field="spec")
         # Validation may touch disk (resolving a model or dataset): keep it off the event loop.
         await asyncio.to_thread(validate, request.spec)
-        return response(create, **{field: await self.jobs.create(request.spec, dict(request.labels))})
+        record = await self.jobs.create(request.spec, dict(request.labels), request.request_id)
+        return response(create, **{field: record})
 
     async def get_rpc(self, request, context):
         return response(get, **{field: await self.jobs.get(request.id)})
@@ -54,7 +59,8 @@ def job_rpcs(
 
     async def list_rpc(self, request, context):
         records, token = await self.jobs.list(
-            page_size=request.page.page_size, page_token=request.page.page_token, state=request.state
+            page_size=request.page.page_size, page_token=request.page.page_token, state=request.state,
+            labels=dict(request.labels),
         )
         return response(list_, **{plural_field: records, "next_page_token": token})
 
@@ -62,3 +68,10 @@ def job_rpcs(
     for name, method in methods.items():
         method.__name__ = name
     return type(f"{resource}Rpcs", (), methods)
+
+
+def _require_fields(messages: ModuleType, name: str, *fields: str) -> None:
+    """Fail at import, not at the first call, when a contract lacks the shared job-resource fields."""
+    missing = [f for f in fields if f not in getattr(messages, name).DESCRIPTOR.fields_by_name]
+    if missing:
+        raise TypeError(f"{messages.__name__}.{name} lacks the job-resource fields {missing}")

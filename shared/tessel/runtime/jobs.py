@@ -50,6 +50,10 @@ KEY_LISTING_QUIET_SECONDS = 0.25
 # Resource names are one NATS subject token and part of a consumer name: no dots, no dashes (a dash
 # would let `<service>-<resource>` of two different pairs collide).
 RESOURCE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+MAX_LABELS = 64
+MAX_LABEL_KEY_CHARS = 63
+MAX_LABEL_VALUE_CHARS = 256
 
 TypedJob = TypeVar("TypedJob", bound=Message)
 
@@ -177,19 +181,43 @@ class JobManager(Generic[TypedJob]):
 
     # -- the RPC surface -----------------------------------------------------------------------------
 
-    async def create(self, spec: Message, labels: dict[str, str] | None = None) -> TypedJob:
-        now = _now()
+    async def create(self, spec: Message, labels: dict[str, str] | None = None, request_id: str = "") -> TypedJob:
+        """Store a QUEUED job and queue its work. With a `request_id`, a repeated call returns the first
+        call's job (also when the calls race, or the first one died half-way) instead of a second one."""
+        labels = dict(labels or {})
+        _check_labels(labels)
         job_id = _new_job_id()
+        if request_id:
+            if not REQUEST_ID_PATTERN.fullmatch(request_id):
+                raise InvalidArgument(f"must match {REQUEST_ID_PATTERN.pattern}", field="request_id")
+            try:  # an atomic create: of racing calls, exactly one chooses the job id
+                await self._kv.create(self._request_key(request_id), job_id.encode())
+            except KeyWrongLastSequenceError:
+                job_id = (await self._kv.get(self._request_key(request_id))).value.decode()
+        record = self._new_record(job_id, spec, labels)
+        try:
+            await self._kv.create(self._key(job_id), record.SerializeToString())
+        except KeyWrongLastSequenceError:  # only a request id leads to an existing job id
+            record = await self.get(job_id)
+            if record.spec != spec or dict(record.job.labels) != labels:
+                raise InvalidArgument("was used before for a different spec or labels", field="request_id") from None
+            if record.job.state != job_pb2.JOB_STATE_QUEUED:
+                return record
+        # A retry republishes: the first call may have died before publishing. The message id makes a
+        # recent duplicate vanish, and a worker drops a later one (`_handle`).
+        await self.messaging.submit_work(self.service, self.resource, job_id.encode(), msg_id=job_id)
+        return record
+
+    def _new_record(self, job_id: str, spec: Message, labels: dict[str, str]) -> TypedJob:
+        now = _now()
         record = self.job_type()
         record.job.CopyFrom(
             job_pb2.Job(
                 id=job_id, kind=self._kind_of(spec), state=job_pb2.JOB_STATE_QUEUED, create_time=now,
-                update_time=now, trace_id=current_trace_id(), labels=labels or {},
+                update_time=now, trace_id=current_trace_id(), labels=labels,
             )
         )
         record.spec.CopyFrom(spec)
-        await self._kv.create(self._key(job_id), record.SerializeToString())
-        await self.messaging.submit_work(self.service, self.resource, job_id.encode(), msg_id=job_id)
         return record
 
     async def get(self, job_id: str) -> TypedJob:
@@ -248,9 +276,17 @@ class JobManager(Generic[TypedJob]):
         await self.messaging.submit_work(self.service, self.resource, job_id.encode(), msg_id=f"{job_id}:{revision}")
         return record
 
-    async def list(self, *, page_size: int = 0, page_token: str = "", state: int = 0) -> tuple[list[TypedJob], str]:
+    async def list(
+        self, *, page_size: int = 0, page_token: str = "", state: int = 0, labels: dict[str, str] | None = None
+    ) -> tuple[list[TypedJob], str]:
+        """Newest first; only jobs in `state` (any when 0) carrying all of `labels`."""
         if page_size < 0:
             raise InvalidArgument("must not be negative", field="page.page_size")
+        if page_token and not _is_job_id(page_token):
+            raise InvalidArgument("is not a token from a previous response", field="page.page_token")
+        if state not in job_pb2.JobState.values():
+            raise InvalidArgument(f"{state} is not a JobState", field="state")
+        wanted = dict(labels or {})
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         # Ids start with a millisecond timestamp: newest first, stable across pages.
         ids = sorted((k.removeprefix(self._key("")) for k in await self._record_keys()), reverse=True)
@@ -262,6 +298,8 @@ class JobManager(Generic[TypedJob]):
                 record = await self.get(job_id)
                 if state and record.job.state != state:
                     continue
+                if any(record.job.labels.get(key) != value for key, value in wanted.items()):
+                    continue
                 jobs.append(record)
                 if len(jobs) == size:
                     break
@@ -272,15 +310,15 @@ class JobManager(Generic[TypedJob]):
 
     async def _handle(self, msg, attempt: int) -> None:
         job_id = msg.data.decode()
-        try:
-            record = await self.get(job_id)
-        except NotFound:
-            log.warning("work for unknown job %s dropped", job_id)
-            return
-        if record.job.state in TERMINAL_STATES or record.job.state == job_pb2.JOB_STATE_WAITING:
-            return  # finished, or parked (a redelivery of the message that ran up to the wait)
 
         def start(record: TypedJob) -> None:
+            state = record.job.state
+            # Finished; parked (a redelivery of the message that ran up to the wait); or a first delivery
+            # for a job another message already runs (a retried Create republished it).
+            if state in TERMINAL_STATES or state == job_pb2.JOB_STATE_WAITING or (
+                state == job_pb2.JOB_STATE_RUNNING and attempt == 1
+            ):
+                raise _NothingToRun
             record.job.state = job_pb2.JOB_STATE_RUNNING
             record.job.attempt = attempt
             if not record.job.HasField("start_time"):
@@ -288,7 +326,13 @@ class JobManager(Generic[TypedJob]):
             if attempt > 1:
                 record.job.progress.message = f"resumed (attempt {attempt})"
 
-        record = await self._update(job_id, start)
+        try:
+            record = await self._update(job_id, start)
+        except NotFound:
+            log.warning("work for unknown job %s dropped", job_id)
+            return
+        except _NothingToRun:
+            return
         context = JobContext(job_id, attempt, self.artifacts, record, self, asyncio.get_running_loop())
         if record.job.cancel_requested:
             context._cancel.set()
@@ -410,11 +454,15 @@ class JobManager(Generic[TypedJob]):
     def _key(self, job_id: str) -> str:
         return f"{self.service}.{self.resource}.{job_id}"
 
+    def _request_key(self, request_id: str) -> str:
+        # One token more than a record key: listing records (`<service>.<resource>.*`) never sees it.
+        return f"{self.service}.{self.resource}.request.{request_id}"
+
     @staticmethod
     def _check_id(job_id: str) -> None:
         if not job_id:
             raise InvalidArgument("is required", field="id")
-        if not all(c.isalnum() or c in "-_" for c in job_id):
+        if not _is_job_id(job_id):
             raise InvalidArgument(f"{job_id!r} is not a job id", field="id")
 
     async def _read(self, job_id: str) -> tuple[TypedJob, int]:
@@ -439,6 +487,24 @@ class JobManager(Generic[TypedJob]):
                 return record, await self._kv.update(self._key(job_id), record.SerializeToString(), last=revision)
             except KeyWrongLastSequenceError:
                 continue
+
+
+class _NothingToRun(Exception):
+    """A work message whose job needs no worker (see `JobManager._handle`)."""
+
+
+def _is_job_id(text: str) -> bool:
+    return bool(text) and all(c.isalnum() or c in "-_" for c in text)
+
+
+def _check_labels(labels: dict[str, str]) -> None:
+    if len(labels) > MAX_LABELS:
+        raise InvalidArgument(f"{len(labels)} labels; at most {MAX_LABELS}", field="labels")
+    for key, value in labels.items():
+        if not key or len(key) > MAX_LABEL_KEY_CHARS:
+            raise InvalidArgument(f"label key {key[:80]!r} must have 1-{MAX_LABEL_KEY_CHARS} characters", field="labels")
+        if len(value) > MAX_LABEL_VALUE_CHARS:
+            raise InvalidArgument(f"label {key!r} has over {MAX_LABEL_VALUE_CHARS} characters", field="labels")
 
 
 _last_stamp = 0

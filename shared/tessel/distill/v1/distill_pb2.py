@@ -26,7 +26,7 @@ from tessel.common.v1 import artifact_pb2 as tessel_dot_common_dot_v1_dot_artifa
 from tessel.common.v1 import job_pb2 as tessel_dot_common_dot_v1_dot_job__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ftessel/distill/v1/distill.proto\x12\x11tessel.distill.v1\x1a\x1ftessel/common/v1/artifact.proto\x1a\x1atessel/common/v1/job.proto\"\x90\x01\n\x13\x44istillationJobSpec\x12\x31\n\x07library\x18\x01 \x01(\x0b\x32\x1e.tessel.distill.v1.LibrarySpecH\x00\x12>\n\tglobal_kd\x18\x02 \x01(\x0b\x32).tessel.distill.v1.GlobalDistillationSpecH\x00\x42\x06\n\x04kind\"^\n\x0f\x41ttentionConfig\x12.\n\x04kind\x18\x01 \x01(\x0e\x32 .tessel.distill.v1.AttentionKind\x12\x1b\n\x13num_key_value_heads\x18\x02 \x01(\x05\"P\n\tFfnConfig\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.tessel.distill.v1.FfnKind\x12\x19\n\x11intermediate_size\x18\x02 \x01(\x05\"o\n\x0b\x42lockConfig\x12\x35\n\tattention\x18\x01 \x01(\x0b\x32\".tessel.distill.v1.AttentionConfig\x12)\n\x03\x66\x66n\x18\x02 \x01(\x0b\x32\x1c.tessel.distill.v1.FfnConfig\"\xa9\x01\n\x0bSearchSpace\x12\x10\n\x08kv_heads\x18\x01 \x03(\x05\x12\x1e\n\x16\x66\x66n_intermediate_sizes\x18\x02 \x03(\x05\x12\x17\n\x0f\x61ttention_no_op\x18\x03 \x01(\x08\x12\x18\n\x10\x61ttention_linear\x18\x04 \x01(\x08\x12\x11\n\tffn_no_op\x18\x05 \x01(\x08\x12\x12\n\nffn_linear\x18\x06 \x01(\x08\x12\x0e\n\x06layers\x18\x07 \x03(\x05\"\xb3\x02\n\x0bLibrarySpec\x12\x14\n\x0cparent_model\x18\x01 \x01(\t\x12\x0e\n\x06\x63orpus\x18\x02 \x01(\t\x12\x19\n\x0ctoken_budget\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x0c\n\x04seed\x18\x04 \x01(\x04\x12\x34\n\x0csearch_space\x18\x05 \x01(\x0b\x32\x1e.tessel.distill.v1.SearchSpace\x12\x16\n\x0einclude_linear\x18\x06 \x01(\x08\x12-\n\x08\x65xecutor\x18\x07 \x01(\x0e\x32\x1b.tessel.distill.v1.Executor\x12\x17\n\x0fheld_out_tokens\x18\x08 \x01(\x03\x12\x17\n\x0fsequence_length\x18\t \x01(\x05\x12\x15\n\rlearning_rate\x18\n \x01(\x01\x42\x0f\n\r_token_budget\"\xcc\x02\n\x16GlobalDistillationSpec\x12\x14\n\x0cparent_model\x18\x01 \x01(\t\x12\x0e\n\x06\x63orpus\x18\x02 \x01(\t\x12.\n\x07library\x18\x03 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x19\n\x0ctoken_budget\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x0c\n\x04seed\x18\x05 \x01(\x04\x12\x35\n\rblock_configs\x18\x06 \x03(\x0b\x32\x1e.tessel.distill.v1.BlockConfig\x12\"\n\x1a\x63heckpoint_interval_tokens\x18\x07 \x01(\x03\x12\x15\n\rlearning_rate\x18\x08 \x01(\x01\x12\x17\n\x0fheld_out_tokens\x18\t \x01(\x03\x12\x17\n\x0fsequence_length\x18\n \x01(\x05\x42\x0f\n\r_token_budget\"\xa1\x01\n\x15\x44istillationJobResult\x12/\n\x08manifest\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x18\n\x10variants_trained\x18\x02 \x01(\x05\x12\x17\n\x0fvariants_reused\x18\x03 \x01(\x05\x12\x12\n\ninitial_kl\x18\x04 \x01(\x01\x12\x10\n\x08\x66inal_kl\x18\x05 \x01(\x01\"\xa5\x01\n\x0f\x44istillationJob\x12\"\n\x03job\x18\x01 \x01(\x0b\x32\x15.tessel.common.v1.Job\x12\x34\n\x04spec\x18\x02 \x01(\x0b\x32&.tessel.distill.v1.DistillationJobSpec\x12\x38\n\x06result\x18\x03 \x01(\x0b\x32(.tessel.distill.v1.DistillationJobResult\"\xd0\x01\n\x1c\x43reateDistillationJobRequest\x12\x34\n\x04spec\x18\x01 \x01(\x0b\x32&.tessel.distill.v1.DistillationJobSpec\x12K\n\x06labels\x18\x02 \x03(\x0b\x32;.tessel.distill.v1.CreateDistillationJobRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"P\n\x1d\x43reateDistillationJobResponse\x12/\n\x03job\x18\x01 \x01(\x0b\x32\".tessel.distill.v1.DistillationJob\"\'\n\x19GetDistillationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"M\n\x1aGetDistillationJobResponse\x12/\n\x03job\x18\x01 \x01(\x0b\x32\".tessel.distill.v1.DistillationJob\")\n\x1bWatchDistillationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"O\n\x1cWatchDistillationJobResponse\x12/\n\x03job\x18\x01 \x01(\x0b\x32\".tessel.distill.v1.DistillationJob\":\n\x1c\x43\x61ncelDistillationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"P\n\x1d\x43\x61ncelDistillationJobResponse\x12/\n\x03job\x18\x01 \x01(\x0b\x32\".tessel.distill.v1.DistillationJob\"u\n\x1bListDistillationJobsRequest\x12+\n\x04page\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.PageRequest\x12)\n\x05state\x18\x02 \x01(\x0e\x32\x1a.tessel.common.v1.JobState\"i\n\x1cListDistillationJobsResponse\x12\x30\n\x04jobs\x18\x01 \x03(\x0b\x32\".tessel.distill.v1.DistillationJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*Q\n\x08\x45xecutor\x12\x18\n\x14\x45XECUTOR_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x45XECUTOR_LOCAL\x10\x01\x12\x17\n\x13\x45XECUTOR_KUBERNETES\x10\x02*|\n\rAttentionKind\x12\x1e\n\x1a\x41TTENTION_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41TTENTION_KIND_GQA\x10\x01\x12\x18\n\x14\x41TTENTION_KIND_NO_OP\x10\x02\x12\x19\n\x15\x41TTENTION_KIND_LINEAR\x10\x03*^\n\x07\x46\x66nKind\x12\x18\n\x14\x46\x46N_KIND_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x46\x46N_KIND_MLP\x10\x01\x12\x12\n\x0e\x46\x46N_KIND_NO_OP\x10\x02\x12\x13\n\x0f\x46\x46N_KIND_LINEAR\x10\x03\x32\xf6\x04\n\x15\x42lockDistillerService\x12z\n\x15\x43reateDistillationJob\x12/.tessel.distill.v1.CreateDistillationJobRequest\x1a\x30.tessel.distill.v1.CreateDistillationJobResponse\x12q\n\x12GetDistillationJob\x12,.tessel.distill.v1.GetDistillationJobRequest\x1a-.tessel.distill.v1.GetDistillationJobResponse\x12y\n\x14WatchDistillationJob\x12..tessel.distill.v1.WatchDistillationJobRequest\x1a/.tessel.distill.v1.WatchDistillationJobResponse0\x01\x12z\n\x15\x43\x61ncelDistillationJob\x12/.tessel.distill.v1.CancelDistillationJobRequest\x1a\x30.tessel.distill.v1.CancelDistillationJobResponse\x12w\n\x14ListDistillationJobs\x12..tessel.distill.v1.ListDistillationJobsRequest\x1a/.tessel.distill.v1.ListDistillationJobsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ftessel/distill/v1/distill.proto\x12\x11tessel.distill.v1\x1a\x1ftessel/common/v1/artifact.proto\x1a\x1atessel/common/v1/job.proto\"\x90\x01\n\x13\x44istillationJobSpec\x12\x31\n\x07library\x18\x01 \x01(\x0b\x32\x1e.tessel.distill.v1.LibrarySpecH\x00\x12>\n\tglobal_kd\x18\x02 \x01(\x0b\x32).tessel.distill.v1.GlobalDistillationSpecH\x00\x42\x06\n\x04kind\"^\n\x0f\x41ttentionConfig\x12.\n\x04kind\x18\x01 \x01(\x0e\x32 .tessel.distill.v1.AttentionKind\x12\x1b\n\x13num_key_value_heads\x18\x02 \x01(\x05\"P\n\tFfnConfig\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.tessel.distill.v1.FfnKind\x12\x19\n\x11intermediate_size\x18\x02 \x01(\x05\"o\n\x0b\x42lockConfig\x12\x35\n\tattention\x18\x01 \x01(\x0b\x32\".tessel.distill.v1.AttentionConfig\x12)\n\x03\x66\x66n\x18\x02 \x01(\x0b\x32\x1c.tessel.distill.v1.FfnConfig\"\xa9\x01\n\x0bSearchSpace\x12\x10\n\x08kv_heads\x18\x01 \x03(\x05\x12\x1e\n\x16\x66\x66n_intermediate_sizes\x18\x02 \x03(\x05\x12\x17\n\x0f\x61ttention_no_op\x18\x03 \x01(\x08\x12\x18\n\x10\x61ttention_linear\x18\x04 \x01(\x08\x12\x11\n\tffn_no_op\x18\x05 \x01(\x08\x12\x12\n\nffn_linear\x18\x06 \x01(\x08\x12\x0e\n\x06layers\x18\x07 \x03(\x05\"\xb3\x02\n\x0bLibrarySpec\x12\x14\n\x0cparent_model\x18\x01 \x01(\t\x12\x0e\n\x06\x63orpus\x18\x02 \x01(\t\x12\x19\n\x0ctoken_budget\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x0c\n\x04seed\x18\x04 \x01(\x04\x12\x34\n\x0csearch_space\x18\x05 \x01(\x0b\x32\x1e.tessel.distill.v1.SearchSpace\x12\x16\n\x0einclude_linear\x18\x06 \x01(\x08\x12-\n\x08\x65xecutor\x18\x07 \x01(\x0e\x32\x1b.tessel.distill.v1.Executor\x12\x17\n\x0fheld_out_tokens\x18\x08 \x01(\x03\x12\x17\n\x0fsequence_length\x18\t \x01(\x05\x12\x15\n\rlearning_rate\x18\n \x01(\x01\x42\x0f\n\r_token_budget\"\xcc\x02\n\x16GlobalDistillationSpec\x12\x14\n\x0cparent_model\x18\x01 \x01(\t\x12\x0e\n\x06\x63orpus\x18\x02 \x01(\t\x12.\n\x07library\x18\x03 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x19\n\x0ctoken_budget\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x0c\n\x04seed\x18\x05 \x01(\x04\x12\x35\n\rblock_configs\x18\x06 \x03(\x0b\x32\x1e.tessel.distill.v1.BlockConfig\x12\"\n\x1a\x63heckpoint_interval_tokens\x18\x07 \x01(\x03\x12\x15\n\rlearning_rate\x18\x08 \x01(\x01\x12\x17\n\x0fheld_out_tokens\x18\t \x01(\x03\x12\x17\n\x0fsequence_length\x18\n \x01(\x05\x42\x0f\n\r_token_budget\"\xa1\x01\n\x15\x44istillationJobResult\x12/\n\x08manifest\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x18\n\x10variants_trained\x18\x02 \x01(\x05\x12\x17\n\x0fvariants_reused\x18\x03 \x01(\x05\x12\x12\n\ninitial_kl\x18\x04 \x01(\x01\x12\x10\n\x08\x66inal_kl\x18\x05 \x01(\x01\"\xa5\x01\n\x0f\x44istillationJob\x12\"\n\x03job\x18\x01 \x01(\x0b\x32\x15.tessel.common.v1.Job\x12\x34\n\x04spec\x18\x02 \x01(\x0b\x32&.tessel.distill.v1.DistillationJobSpec\x12\x38\n\x06result\x18\x03 \x01(\x0b\x32(.tessel.distill.v1.DistillationJobResult\"\xe4\x01\n\x1c\x43reateDistillationJobRequest\x12\x34\n\x04spec\x18\x01 \x01(\x0b\x32&.tessel.distill.v1.DistillationJobSpec\x12K\n\x06labels\x18\x02 \x03(\x0b\x32;.tessel.distill.v1.CreateDistillationJobRequest.LabelsEntry\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"P\n\x1d\x43reateDistillationJobResponse\x12/\n\x03job\x18\x01 \x01(\x0b\x32\".tessel.distill.v1.DistillationJob\"\'\n\x19GetDistillationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"M\n\x1aGetDistillationJobResponse\x12/\n\x03job\x18\x01 \x01(\x0b\x32\".tessel.distill.v1.DistillationJob\")\n\x1bWatchDistillationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"O\n\x1cWatchDistillationJobResponse\x12/\n\x03job\x18\x01 \x01(\x0b\x32\".tessel.distill.v1.DistillationJob\":\n\x1c\x43\x61ncelDistillationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"P\n\x1d\x43\x61ncelDistillationJobResponse\x12/\n\x03job\x18\x01 \x01(\x0b\x32\".tessel.distill.v1.DistillationJob\"\xf0\x01\n\x1bListDistillationJobsRequest\x12+\n\x04page\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.PageRequest\x12)\n\x05state\x18\x02 \x01(\x0e\x32\x1a.tessel.common.v1.JobState\x12J\n\x06labels\x18\x03 \x03(\x0b\x32:.tessel.distill.v1.ListDistillationJobsRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"i\n\x1cListDistillationJobsResponse\x12\x30\n\x04jobs\x18\x01 \x03(\x0b\x32\".tessel.distill.v1.DistillationJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*Q\n\x08\x45xecutor\x12\x18\n\x14\x45XECUTOR_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x45XECUTOR_LOCAL\x10\x01\x12\x17\n\x13\x45XECUTOR_KUBERNETES\x10\x02*|\n\rAttentionKind\x12\x1e\n\x1a\x41TTENTION_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41TTENTION_KIND_GQA\x10\x01\x12\x18\n\x14\x41TTENTION_KIND_NO_OP\x10\x02\x12\x19\n\x15\x41TTENTION_KIND_LINEAR\x10\x03*^\n\x07\x46\x66nKind\x12\x18\n\x14\x46\x46N_KIND_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x46\x46N_KIND_MLP\x10\x01\x12\x12\n\x0e\x46\x46N_KIND_NO_OP\x10\x02\x12\x13\n\x0f\x46\x46N_KIND_LINEAR\x10\x03\x32\x85\x05\n\x15\x42lockDistillerService\x12z\n\x15\x43reateDistillationJob\x12/.tessel.distill.v1.CreateDistillationJobRequest\x1a\x30.tessel.distill.v1.CreateDistillationJobResponse\x12v\n\x12GetDistillationJob\x12,.tessel.distill.v1.GetDistillationJobRequest\x1a-.tessel.distill.v1.GetDistillationJobResponse\"\x03\x90\x02\x01\x12~\n\x14WatchDistillationJob\x12..tessel.distill.v1.WatchDistillationJobRequest\x1a/.tessel.distill.v1.WatchDistillationJobResponse\"\x03\x90\x02\x01\x30\x01\x12z\n\x15\x43\x61ncelDistillationJob\x12/.tessel.distill.v1.CancelDistillationJobRequest\x1a\x30.tessel.distill.v1.CancelDistillationJobResponse\x12|\n\x14ListDistillationJobs\x12..tessel.distill.v1.ListDistillationJobsRequest\x1a/.tessel.distill.v1.ListDistillationJobsResponse\"\x03\x90\x02\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,12 +35,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CREATEDISTILLATIONJOBREQUEST_LABELSENTRY']._loaded_options = None
   _globals['_CREATEDISTILLATIONJOBREQUEST_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_EXECUTOR']._serialized_start=2607
-  _globals['_EXECUTOR']._serialized_end=2688
-  _globals['_ATTENTIONKIND']._serialized_start=2690
-  _globals['_ATTENTIONKIND']._serialized_end=2814
-  _globals['_FFNKIND']._serialized_start=2816
-  _globals['_FFNKIND']._serialized_end=2910
+  _globals['_LISTDISTILLATIONJOBSREQUEST_LABELSENTRY']._loaded_options = None
+  _globals['_LISTDISTILLATIONJOBSREQUEST_LABELSENTRY']._serialized_options = b'8\001'
+  _globals['_BLOCKDISTILLERSERVICE'].methods_by_name['GetDistillationJob']._loaded_options = None
+  _globals['_BLOCKDISTILLERSERVICE'].methods_by_name['GetDistillationJob']._serialized_options = b'\220\002\001'
+  _globals['_BLOCKDISTILLERSERVICE'].methods_by_name['WatchDistillationJob']._loaded_options = None
+  _globals['_BLOCKDISTILLERSERVICE'].methods_by_name['WatchDistillationJob']._serialized_options = b'\220\002\001'
+  _globals['_BLOCKDISTILLERSERVICE'].methods_by_name['ListDistillationJobs']._loaded_options = None
+  _globals['_BLOCKDISTILLERSERVICE'].methods_by_name['ListDistillationJobs']._serialized_options = b'\220\002\001'
+  _globals['_EXECUTOR']._serialized_start=2751
+  _globals['_EXECUTOR']._serialized_end=2832
+  _globals['_ATTENTIONKIND']._serialized_start=2834
+  _globals['_ATTENTIONKIND']._serialized_end=2958
+  _globals['_FFNKIND']._serialized_start=2960
+  _globals['_FFNKIND']._serialized_end=3054
   _globals['_DISTILLATIONJOBSPEC']._serialized_start=116
   _globals['_DISTILLATIONJOBSPEC']._serialized_end=260
   _globals['_ATTENTIONCONFIG']._serialized_start=262
@@ -60,27 +68,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DISTILLATIONJOB']._serialized_start=1535
   _globals['_DISTILLATIONJOB']._serialized_end=1700
   _globals['_CREATEDISTILLATIONJOBREQUEST']._serialized_start=1703
-  _globals['_CREATEDISTILLATIONJOBREQUEST']._serialized_end=1911
-  _globals['_CREATEDISTILLATIONJOBREQUEST_LABELSENTRY']._serialized_start=1866
-  _globals['_CREATEDISTILLATIONJOBREQUEST_LABELSENTRY']._serialized_end=1911
-  _globals['_CREATEDISTILLATIONJOBRESPONSE']._serialized_start=1913
-  _globals['_CREATEDISTILLATIONJOBRESPONSE']._serialized_end=1993
-  _globals['_GETDISTILLATIONJOBREQUEST']._serialized_start=1995
-  _globals['_GETDISTILLATIONJOBREQUEST']._serialized_end=2034
-  _globals['_GETDISTILLATIONJOBRESPONSE']._serialized_start=2036
-  _globals['_GETDISTILLATIONJOBRESPONSE']._serialized_end=2113
-  _globals['_WATCHDISTILLATIONJOBREQUEST']._serialized_start=2115
-  _globals['_WATCHDISTILLATIONJOBREQUEST']._serialized_end=2156
-  _globals['_WATCHDISTILLATIONJOBRESPONSE']._serialized_start=2158
-  _globals['_WATCHDISTILLATIONJOBRESPONSE']._serialized_end=2237
-  _globals['_CANCELDISTILLATIONJOBREQUEST']._serialized_start=2239
-  _globals['_CANCELDISTILLATIONJOBREQUEST']._serialized_end=2297
-  _globals['_CANCELDISTILLATIONJOBRESPONSE']._serialized_start=2299
-  _globals['_CANCELDISTILLATIONJOBRESPONSE']._serialized_end=2379
-  _globals['_LISTDISTILLATIONJOBSREQUEST']._serialized_start=2381
-  _globals['_LISTDISTILLATIONJOBSREQUEST']._serialized_end=2498
-  _globals['_LISTDISTILLATIONJOBSRESPONSE']._serialized_start=2500
-  _globals['_LISTDISTILLATIONJOBSRESPONSE']._serialized_end=2605
-  _globals['_BLOCKDISTILLERSERVICE']._serialized_start=2913
-  _globals['_BLOCKDISTILLERSERVICE']._serialized_end=3543
+  _globals['_CREATEDISTILLATIONJOBREQUEST']._serialized_end=1931
+  _globals['_CREATEDISTILLATIONJOBREQUEST_LABELSENTRY']._serialized_start=1886
+  _globals['_CREATEDISTILLATIONJOBREQUEST_LABELSENTRY']._serialized_end=1931
+  _globals['_CREATEDISTILLATIONJOBRESPONSE']._serialized_start=1933
+  _globals['_CREATEDISTILLATIONJOBRESPONSE']._serialized_end=2013
+  _globals['_GETDISTILLATIONJOBREQUEST']._serialized_start=2015
+  _globals['_GETDISTILLATIONJOBREQUEST']._serialized_end=2054
+  _globals['_GETDISTILLATIONJOBRESPONSE']._serialized_start=2056
+  _globals['_GETDISTILLATIONJOBRESPONSE']._serialized_end=2133
+  _globals['_WATCHDISTILLATIONJOBREQUEST']._serialized_start=2135
+  _globals['_WATCHDISTILLATIONJOBREQUEST']._serialized_end=2176
+  _globals['_WATCHDISTILLATIONJOBRESPONSE']._serialized_start=2178
+  _globals['_WATCHDISTILLATIONJOBRESPONSE']._serialized_end=2257
+  _globals['_CANCELDISTILLATIONJOBREQUEST']._serialized_start=2259
+  _globals['_CANCELDISTILLATIONJOBREQUEST']._serialized_end=2317
+  _globals['_CANCELDISTILLATIONJOBRESPONSE']._serialized_start=2319
+  _globals['_CANCELDISTILLATIONJOBRESPONSE']._serialized_end=2399
+  _globals['_LISTDISTILLATIONJOBSREQUEST']._serialized_start=2402
+  _globals['_LISTDISTILLATIONJOBSREQUEST']._serialized_end=2642
+  _globals['_LISTDISTILLATIONJOBSREQUEST_LABELSENTRY']._serialized_start=1886
+  _globals['_LISTDISTILLATIONJOBSREQUEST_LABELSENTRY']._serialized_end=1931
+  _globals['_LISTDISTILLATIONJOBSRESPONSE']._serialized_start=2644
+  _globals['_LISTDISTILLATIONJOBSRESPONSE']._serialized_end=2749
+  _globals['_BLOCKDISTILLERSERVICE']._serialized_start=3057
+  _globals['_BLOCKDISTILLERSERVICE']._serialized_end=3702
 # @@protoc_insertion_point(module_scope)

@@ -163,7 +163,7 @@ class DistillationJob(_message.Message):
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., spec: _Optional[_Union[DistillationJobSpec, _Mapping]] = ..., result: _Optional[_Union[DistillationJobResult, _Mapping]] = ...) -> None: ...
 
 class CreateDistillationJobRequest(_message.Message):
-    __slots__ = ("spec", "labels")
+    __slots__ = ("spec", "labels", "request_id")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -173,9 +173,11 @@ class CreateDistillationJobRequest(_message.Message):
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     SPEC_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     spec: DistillationJobSpec
     labels: _containers.ScalarMap[str, str]
-    def __init__(self, spec: _Optional[_Union[DistillationJobSpec, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, spec: _Optional[_Union[DistillationJobSpec, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreateDistillationJobResponse(_message.Message):
     __slots__ = ("job",)
@@ -222,12 +224,21 @@ class CancelDistillationJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[DistillationJob, _Mapping]] = ...) -> None: ...
 
 class ListDistillationJobsRequest(_message.Message):
-    __slots__ = ("page", "state")
+    __slots__ = ("page", "state", "labels")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     PAGE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
     page: _job_pb2.PageRequest
     state: _job_pb2.JobState
-    def __init__(self, page: _Optional[_Union[_job_pb2.PageRequest, _Mapping]] = ..., state: _Optional[_Union[_job_pb2.JobState, str]] = ...) -> None: ...
+    labels: _containers.ScalarMap[str, str]
+    def __init__(self, page: _Optional[_Union[_job_pb2.PageRequest, _Mapping]] = ..., state: _Optional[_Union[_job_pb2.JobState, str]] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ListDistillationJobsResponse(_message.Message):
     __slots__ = ("jobs", "next_page_token")

@@ -27,7 +27,7 @@ from tessel.common.v1 import artifact_pb2 as tessel_dot_common_dot_v1_dot_artifa
 from tessel.common.v1 import job_pb2 as tessel_dot_common_dot_v1_dot_job__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!tessel/training/v1/training.proto\x12\x12tessel.training.v1\x1a\x1ctessel/common/v1/array.proto\x1a\x1ftessel/common/v1/artifact.proto\x1a\x1atessel/common/v1/job.proto\"\x97\x01\n\x08\x42\x61\x63kbone\x12\x36\n\x0c\x61rchitecture\x18\x01 \x01(\x0e\x32 .tessel.training.v1.Architecture\x12\x14\n\x0chidden_sizes\x18\x02 \x03(\x05\x12\x18\n\x10\x62locks_per_stack\x18\x03 \x03(\x05\x12\x12\n\nbase_width\x18\x04 \x01(\x05\x12\x0f\n\x07\x64ropout\x18\x05 \x01(\x01\"\x9a\x01\n\x13SelectiveNetOptions\x12\x17\n\x0ftarget_coverage\x18\x01 \x01(\x01\x12\x18\n\x10\x63overage_penalty\x18\x02 \x01(\x01\x12\r\n\x05\x61lpha\x18\x03 \x01(\x01\x12\x41\n\x12risk_normalization\x18\x04 \x01(\x0e\x32%.tessel.training.v1.RiskNormalization\"\x8c\x04\n\x0fTrainingJobSpec\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\x0c\n\x04seed\x18\x02 \x01(\x04\x12\x14\n\x0c\x64\x61taset_root\x18\x03 \x01(\t\x12.\n\x08\x62\x61\x63kbone\x18\x04 \x01(\x0b\x32\x1c.tessel.training.v1.Backbone\x12\x30\n\tobjective\x18\x05 \x01(\x0e\x32\x1d.tessel.training.v1.Objective\x12=\n\x0cselectivenet\x18\x06 \x01(\x0b\x32\'.tessel.training.v1.SelectiveNetOptions\x12\x12\n\nmax_epochs\x18\x07 \x01(\x05\x12\x10\n\x08patience\x18\x08 \x01(\x05\x12\x12\n\nbatch_size\x18\t \x01(\x05\x12\x30\n\toptimizer\x18\n \x01(\x0e\x32\x1d.tessel.training.v1.Optimizer\x12\x15\n\rlearning_rate\x18\x0b \x01(\x01\x12\x14\n\x0cweight_decay\x18\x0c \x01(\x01\x12\x1a\n\x12max_train_examples\x18\r \x01(\x05\x12\x43\n\x13\x63onfidence_function\x18\x0e \x01(\x0e\x32&.tessel.training.v1.ConfidenceFunction\x12\x19\n\x11mc_dropout_passes\x18\x0f \x01(\x05\x12\x0e\n\x06\x64\x65vice\x18\x10 \x01(\t\"\x94\x01\n\rEpochSnapshot\x12\r\n\x05\x65poch\x18\x01 \x01(\x05\x12.\n\x07weights\x18\x02 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x12\n\ntrain_loss\x18\x03 \x01(\x01\x12\x17\n\x0fvalidation_loss\x18\x04 \x01(\x01\x12\x17\n\x0fvalidation_risk\x18\x05 \x01(\x01\"=\n\x11RiskCoveragePoint\x12\x10\n\x08\x63overage\x18\x01 \x01(\x01\x12\x16\n\x0eselective_risk\x18\x02 \x01(\x01\"\xb5\x05\n\x11TrainingJobResult\x12,\n\x05model\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x34\n\tsnapshots\x18\x02 \x03(\x0b\x32!.tessel.training.v1.EpochSnapshot\x12\x12\n\nbest_epoch\x18\x03 \x01(\x05\x12\x12\n\nepochs_run\x18\x04 \x01(\x05\x12\x15\n\rearly_stopped\x18\x05 \x01(\x08\x12&\n\x04task\x18\x06 \x01(\x0e\x32\x18.tessel.training.v1.Task\x12\x0e\n\x06\x64\x65vice\x18\x07 \x01(\t\x12\x11\n\ttest_risk\x18\x08 \x01(\x01\x12\x1b\n\x13selection_threshold\x18\t \x01(\x01\x12\x17\n\x0ftarget_coverage\x18\n \x01(\x01\x12\x1b\n\x13validation_coverage\x18\x0b \x01(\x01\x12\x15\n\rtest_coverage\x18\x0c \x01(\x01\x12\x1b\n\x13test_selective_risk\x18\r \x01(\x01\x12\x43\n\x13\x63onfidence_function\x18\x0e \x01(\x0e\x32&.tessel.training.v1.ConfidenceFunction\x12\x37\n\x10test_predictions\x18\x0f \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x36\n\x0ftest_confidence\x18\x10 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x32\n\x0btest_losses\x18\x11 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x41\n\x12test_risk_coverage\x18\x12 \x03(\x0b\x32%.tessel.training.v1.RiskCoveragePoint\"\x9b\x01\n\x0bTrainingJob\x12\"\n\x03job\x18\x01 \x01(\x0b\x32\x15.tessel.common.v1.Job\x12\x31\n\x04spec\x18\x02 \x01(\x0b\x32#.tessel.training.v1.TrainingJobSpec\x12\x35\n\x06result\x18\x03 \x01(\x0b\x32%.tessel.training.v1.TrainingJobResult\"\xc6\x01\n\x18\x43reateTrainingJobRequest\x12\x31\n\x04spec\x18\x01 \x01(\x0b\x32#.tessel.training.v1.TrainingJobSpec\x12H\n\x06labels\x18\x02 \x03(\x0b\x32\x38.tessel.training.v1.CreateTrainingJobRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"I\n\x19\x43reateTrainingJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.tessel.training.v1.TrainingJob\"#\n\x15GetTrainingJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"F\n\x16GetTrainingJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.tessel.training.v1.TrainingJob\"%\n\x17WatchTrainingJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"H\n\x18WatchTrainingJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.tessel.training.v1.TrainingJob\"6\n\x18\x43\x61ncelTrainingJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"I\n\x19\x43\x61ncelTrainingJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.tessel.training.v1.TrainingJob\"q\n\x17ListTrainingJobsRequest\x12+\n\x04page\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.PageRequest\x12)\n\x05state\x18\x02 \x01(\x0e\x32\x1a.tessel.common.v1.JobState\"b\n\x18ListTrainingJobsResponse\x12-\n\x04jobs\x18\x01 \x03(\x0b\x32\x1f.tessel.training.v1.TrainingJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xda\x01\n\x12\x43\x65rtifyRiskRequest\x12+\n\nconfidence\x18\x01 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12\'\n\x06\x65rrors\x18\x02 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12\x13\n\x0brisk_target\x18\x03 \x01(\x01\x12\r\n\x05\x64\x65lta\x18\x04 \x01(\x01\x12\x37\n\x06method\x18\x05 \x01(\x0e\x32\'.tessel.training.v1.CertificationMethod\x12\x11\n\tgrid_size\x18\x06 \x01(\x05\"\xd6\x02\n\x0fRiskCertificate\x12\x10\n\x08\x66\x65\x61sible\x18\x01 \x01(\x08\x12\x11\n\tthreshold\x18\x02 \x01(\x01\x12\x10\n\x08\x63overage\x18\x03 \x01(\x01\x12\x16\n\x0eselective_risk\x18\x04 \x01(\x01\x12\r\n\x05\x62ound\x18\x05 \x01(\x01\x12\x13\n\x0brisk_target\x18\x06 \x01(\x01\x12\r\n\x05\x64\x65lta\x18\x07 \x01(\x01\x12\x37\n\x06method\x18\x08 \x01(\x0e\x32\'.tessel.training.v1.CertificationMethod\x12\r\n\x05tests\x18\t \x01(\x05\x12\x16\n\x0eper_test_delta\x18\n \x01(\x01\x12\x1c\n\x14min_achievable_bound\x18\x0b \x01(\x01\x12\x15\n\rcovered_count\x18\x0c \x01(\x03\x12\x16\n\x0e\x63overed_errors\x18\r \x01(\x03\x12\x14\n\x0cnum_examples\x18\x0e \x01(\x03\"O\n\x13\x43\x65rtifyRiskResponse\x12\x38\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32#.tessel.training.v1.RiskCertificate*w\n\x0c\x41rchitecture\x12\x1c\n\x18\x41RCHITECTURE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x41RCHITECTURE_MLP\x10\x01\x12\x1a\n\x16\x41RCHITECTURE_SMALL_CNN\x10\x02\x12\x17\n\x13\x41RCHITECTURE_RESNET\x10\x03*Z\n\tObjective\x12\x19\n\x15OBJECTIVE_UNSPECIFIED\x10\x00\x12\x16\n\x12OBJECTIVE_STANDARD\x10\x01\x12\x1a\n\x16OBJECTIVE_SELECTIVENET\x10\x02*M\n\tOptimizer\x12\x19\n\x15OPTIMIZER_UNSPECIFIED\x10\x00\x12\x12\n\x0eOPTIMIZER_ADAM\x10\x01\x12\x11\n\rOPTIMIZER_SGD\x10\x02*u\n\x11RiskNormalization\x12\"\n\x1eRISK_NORMALIZATION_UNSPECIFIED\x10\x00\x12\x1f\n\x1bRISK_NORMALIZATION_COVERAGE\x10\x01\x12\x1b\n\x17RISK_NORMALIZATION_NONE\x10\x02*\xaf\x01\n\x12\x43onfidenceFunction\x12#\n\x1f\x43ONFIDENCE_FUNCTION_UNSPECIFIED\x10\x00\x12(\n$CONFIDENCE_FUNCTION_SOFTMAX_RESPONSE\x10\x01\x12\"\n\x1e\x43ONFIDENCE_FUNCTION_MC_DROPOUT\x10\x02\x12&\n\"CONFIDENCE_FUNCTION_SELECTION_HEAD\x10\x03*J\n\x04Task\x12\x14\n\x10TASK_UNSPECIFIED\x10\x00\x12\x17\n\x13TASK_CLASSIFICATION\x10\x01\x12\x13\n\x0fTASK_REGRESSION\x10\x02*\xa7\x01\n\x13\x43\x65rtificationMethod\x12$\n CERTIFICATION_METHOD_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43\x45RTIFICATION_METHOD_SGR\x10\x01\x12\'\n#CERTIFICATION_METHOD_FIXED_SEQUENCE\x10\x02\x12#\n\x1f\x43\x45RTIFICATION_METHOD_BONFERRONI\x10\x03\x32\xa6\x05\n\x17SelectiveTrainerService\x12p\n\x11\x43reateTrainingJob\x12,.tessel.training.v1.CreateTrainingJobRequest\x1a-.tessel.training.v1.CreateTrainingJobResponse\x12g\n\x0eGetTrainingJob\x12).tessel.training.v1.GetTrainingJobRequest\x1a*.tessel.training.v1.GetTrainingJobResponse\x12o\n\x10WatchTrainingJob\x12+.tessel.training.v1.WatchTrainingJobRequest\x1a,.tessel.training.v1.WatchTrainingJobResponse0\x01\x12p\n\x11\x43\x61ncelTrainingJob\x12,.tessel.training.v1.CancelTrainingJobRequest\x1a-.tessel.training.v1.CancelTrainingJobResponse\x12m\n\x10ListTrainingJobs\x12+.tessel.training.v1.ListTrainingJobsRequest\x1a,.tessel.training.v1.ListTrainingJobsResponse\x12^\n\x0b\x43\x65rtifyRisk\x12&.tessel.training.v1.CertifyRiskRequest\x1a\'.tessel.training.v1.CertifyRiskResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!tessel/training/v1/training.proto\x12\x12tessel.training.v1\x1a\x1ctessel/common/v1/array.proto\x1a\x1ftessel/common/v1/artifact.proto\x1a\x1atessel/common/v1/job.proto\"\x97\x01\n\x08\x42\x61\x63kbone\x12\x36\n\x0c\x61rchitecture\x18\x01 \x01(\x0e\x32 .tessel.training.v1.Architecture\x12\x14\n\x0chidden_sizes\x18\x02 \x03(\x05\x12\x18\n\x10\x62locks_per_stack\x18\x03 \x03(\x05\x12\x12\n\nbase_width\x18\x04 \x01(\x05\x12\x0f\n\x07\x64ropout\x18\x05 \x01(\x01\"\x9a\x01\n\x13SelectiveNetOptions\x12\x17\n\x0ftarget_coverage\x18\x01 \x01(\x01\x12\x18\n\x10\x63overage_penalty\x18\x02 \x01(\x01\x12\r\n\x05\x61lpha\x18\x03 \x01(\x01\x12\x41\n\x12risk_normalization\x18\x04 \x01(\x0e\x32%.tessel.training.v1.RiskNormalization\"\x8c\x04\n\x0fTrainingJobSpec\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\x0c\n\x04seed\x18\x02 \x01(\x04\x12\x14\n\x0c\x64\x61taset_root\x18\x03 \x01(\t\x12.\n\x08\x62\x61\x63kbone\x18\x04 \x01(\x0b\x32\x1c.tessel.training.v1.Backbone\x12\x30\n\tobjective\x18\x05 \x01(\x0e\x32\x1d.tessel.training.v1.Objective\x12=\n\x0cselectivenet\x18\x06 \x01(\x0b\x32\'.tessel.training.v1.SelectiveNetOptions\x12\x12\n\nmax_epochs\x18\x07 \x01(\x05\x12\x10\n\x08patience\x18\x08 \x01(\x05\x12\x12\n\nbatch_size\x18\t \x01(\x05\x12\x30\n\toptimizer\x18\n \x01(\x0e\x32\x1d.tessel.training.v1.Optimizer\x12\x15\n\rlearning_rate\x18\x0b \x01(\x01\x12\x14\n\x0cweight_decay\x18\x0c \x01(\x01\x12\x1a\n\x12max_train_examples\x18\r \x01(\x05\x12\x43\n\x13\x63onfidence_function\x18\x0e \x01(\x0e\x32&.tessel.training.v1.ConfidenceFunction\x12\x19\n\x11mc_dropout_passes\x18\x0f \x01(\x05\x12\x0e\n\x06\x64\x65vice\x18\x10 \x01(\t\"\x94\x01\n\rEpochSnapshot\x12\r\n\x05\x65poch\x18\x01 \x01(\x05\x12.\n\x07weights\x18\x02 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x12\n\ntrain_loss\x18\x03 \x01(\x01\x12\x17\n\x0fvalidation_loss\x18\x04 \x01(\x01\x12\x17\n\x0fvalidation_risk\x18\x05 \x01(\x01\"=\n\x11RiskCoveragePoint\x12\x10\n\x08\x63overage\x18\x01 \x01(\x01\x12\x16\n\x0eselective_risk\x18\x02 \x01(\x01\"\xb5\x05\n\x11TrainingJobResult\x12,\n\x05model\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x34\n\tsnapshots\x18\x02 \x03(\x0b\x32!.tessel.training.v1.EpochSnapshot\x12\x12\n\nbest_epoch\x18\x03 \x01(\x05\x12\x12\n\nepochs_run\x18\x04 \x01(\x05\x12\x15\n\rearly_stopped\x18\x05 \x01(\x08\x12&\n\x04task\x18\x06 \x01(\x0e\x32\x18.tessel.training.v1.Task\x12\x0e\n\x06\x64\x65vice\x18\x07 \x01(\t\x12\x11\n\ttest_risk\x18\x08 \x01(\x01\x12\x1b\n\x13selection_threshold\x18\t \x01(\x01\x12\x17\n\x0ftarget_coverage\x18\n \x01(\x01\x12\x1b\n\x13validation_coverage\x18\x0b \x01(\x01\x12\x15\n\rtest_coverage\x18\x0c \x01(\x01\x12\x1b\n\x13test_selective_risk\x18\r \x01(\x01\x12\x43\n\x13\x63onfidence_function\x18\x0e \x01(\x0e\x32&.tessel.training.v1.ConfidenceFunction\x12\x37\n\x10test_predictions\x18\x0f \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x36\n\x0ftest_confidence\x18\x10 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x32\n\x0btest_losses\x18\x11 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x41\n\x12test_risk_coverage\x18\x12 \x03(\x0b\x32%.tessel.training.v1.RiskCoveragePoint\"\x9b\x01\n\x0bTrainingJob\x12\"\n\x03job\x18\x01 \x01(\x0b\x32\x15.tessel.common.v1.Job\x12\x31\n\x04spec\x18\x02 \x01(\x0b\x32#.tessel.training.v1.TrainingJobSpec\x12\x35\n\x06result\x18\x03 \x01(\x0b\x32%.tessel.training.v1.TrainingJobResult\"\xda\x01\n\x18\x43reateTrainingJobRequest\x12\x31\n\x04spec\x18\x01 \x01(\x0b\x32#.tessel.training.v1.TrainingJobSpec\x12H\n\x06labels\x18\x02 \x03(\x0b\x32\x38.tessel.training.v1.CreateTrainingJobRequest.LabelsEntry\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"I\n\x19\x43reateTrainingJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.tessel.training.v1.TrainingJob\"#\n\x15GetTrainingJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"F\n\x16GetTrainingJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.tessel.training.v1.TrainingJob\"%\n\x17WatchTrainingJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"H\n\x18WatchTrainingJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.tessel.training.v1.TrainingJob\"6\n\x18\x43\x61ncelTrainingJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"I\n\x19\x43\x61ncelTrainingJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.tessel.training.v1.TrainingJob\"\xe9\x01\n\x17ListTrainingJobsRequest\x12+\n\x04page\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.PageRequest\x12)\n\x05state\x18\x02 \x01(\x0e\x32\x1a.tessel.common.v1.JobState\x12G\n\x06labels\x18\x03 \x03(\x0b\x32\x37.tessel.training.v1.ListTrainingJobsRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"b\n\x18ListTrainingJobsResponse\x12-\n\x04jobs\x18\x01 \x03(\x0b\x32\x1f.tessel.training.v1.TrainingJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xda\x01\n\x12\x43\x65rtifyRiskRequest\x12+\n\nconfidence\x18\x01 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12\'\n\x06\x65rrors\x18\x02 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12\x13\n\x0brisk_target\x18\x03 \x01(\x01\x12\r\n\x05\x64\x65lta\x18\x04 \x01(\x01\x12\x37\n\x06method\x18\x05 \x01(\x0e\x32\'.tessel.training.v1.CertificationMethod\x12\x11\n\tgrid_size\x18\x06 \x01(\x05\"\xd6\x02\n\x0fRiskCertificate\x12\x10\n\x08\x66\x65\x61sible\x18\x01 \x01(\x08\x12\x11\n\tthreshold\x18\x02 \x01(\x01\x12\x10\n\x08\x63overage\x18\x03 \x01(\x01\x12\x16\n\x0eselective_risk\x18\x04 \x01(\x01\x12\r\n\x05\x62ound\x18\x05 \x01(\x01\x12\x13\n\x0brisk_target\x18\x06 \x01(\x01\x12\r\n\x05\x64\x65lta\x18\x07 \x01(\x01\x12\x37\n\x06method\x18\x08 \x01(\x0e\x32\'.tessel.training.v1.CertificationMethod\x12\r\n\x05tests\x18\t \x01(\x05\x12\x16\n\x0eper_test_delta\x18\n \x01(\x01\x12\x1c\n\x14min_achievable_bound\x18\x0b \x01(\x01\x12\x15\n\rcovered_count\x18\x0c \x01(\x03\x12\x16\n\x0e\x63overed_errors\x18\r \x01(\x03\x12\x14\n\x0cnum_examples\x18\x0e \x01(\x03\"O\n\x13\x43\x65rtifyRiskResponse\x12\x38\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32#.tessel.training.v1.RiskCertificate*w\n\x0c\x41rchitecture\x12\x1c\n\x18\x41RCHITECTURE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x41RCHITECTURE_MLP\x10\x01\x12\x1a\n\x16\x41RCHITECTURE_SMALL_CNN\x10\x02\x12\x17\n\x13\x41RCHITECTURE_RESNET\x10\x03*Z\n\tObjective\x12\x19\n\x15OBJECTIVE_UNSPECIFIED\x10\x00\x12\x16\n\x12OBJECTIVE_STANDARD\x10\x01\x12\x1a\n\x16OBJECTIVE_SELECTIVENET\x10\x02*M\n\tOptimizer\x12\x19\n\x15OPTIMIZER_UNSPECIFIED\x10\x00\x12\x12\n\x0eOPTIMIZER_ADAM\x10\x01\x12\x11\n\rOPTIMIZER_SGD\x10\x02*u\n\x11RiskNormalization\x12\"\n\x1eRISK_NORMALIZATION_UNSPECIFIED\x10\x00\x12\x1f\n\x1bRISK_NORMALIZATION_COVERAGE\x10\x01\x12\x1b\n\x17RISK_NORMALIZATION_NONE\x10\x02*\xaf\x01\n\x12\x43onfidenceFunction\x12#\n\x1f\x43ONFIDENCE_FUNCTION_UNSPECIFIED\x10\x00\x12(\n$CONFIDENCE_FUNCTION_SOFTMAX_RESPONSE\x10\x01\x12\"\n\x1e\x43ONFIDENCE_FUNCTION_MC_DROPOUT\x10\x02\x12&\n\"CONFIDENCE_FUNCTION_SELECTION_HEAD\x10\x03*J\n\x04Task\x12\x14\n\x10TASK_UNSPECIFIED\x10\x00\x12\x17\n\x13TASK_CLASSIFICATION\x10\x01\x12\x13\n\x0fTASK_REGRESSION\x10\x02*\xa7\x01\n\x13\x43\x65rtificationMethod\x12$\n CERTIFICATION_METHOD_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43\x45RTIFICATION_METHOD_SGR\x10\x01\x12\'\n#CERTIFICATION_METHOD_FIXED_SEQUENCE\x10\x02\x12#\n\x1f\x43\x45RTIFICATION_METHOD_BONFERRONI\x10\x03\x32\xb5\x05\n\x17SelectiveTrainerService\x12p\n\x11\x43reateTrainingJob\x12,.tessel.training.v1.CreateTrainingJobRequest\x1a-.tessel.training.v1.CreateTrainingJobResponse\x12l\n\x0eGetTrainingJob\x12).tessel.training.v1.GetTrainingJobRequest\x1a*.tessel.training.v1.GetTrainingJobResponse\"\x03\x90\x02\x01\x12t\n\x10WatchTrainingJob\x12+.tessel.training.v1.WatchTrainingJobRequest\x1a,.tessel.training.v1.WatchTrainingJobResponse\"\x03\x90\x02\x01\x30\x01\x12p\n\x11\x43\x61ncelTrainingJob\x12,.tessel.training.v1.CancelTrainingJobRequest\x1a-.tessel.training.v1.CancelTrainingJobResponse\x12r\n\x10ListTrainingJobs\x12+.tessel.training.v1.ListTrainingJobsRequest\x1a,.tessel.training.v1.ListTrainingJobsResponse\"\x03\x90\x02\x01\x12^\n\x0b\x43\x65rtifyRisk\x12&.tessel.training.v1.CertifyRiskRequest\x1a\'.tessel.training.v1.CertifyRiskResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,20 +36,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CREATETRAININGJOBREQUEST_LABELSENTRY']._loaded_options = None
   _globals['_CREATETRAININGJOBREQUEST_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_ARCHITECTURE']._serialized_start=3545
-  _globals['_ARCHITECTURE']._serialized_end=3664
-  _globals['_OBJECTIVE']._serialized_start=3666
-  _globals['_OBJECTIVE']._serialized_end=3756
-  _globals['_OPTIMIZER']._serialized_start=3758
-  _globals['_OPTIMIZER']._serialized_end=3835
-  _globals['_RISKNORMALIZATION']._serialized_start=3837
-  _globals['_RISKNORMALIZATION']._serialized_end=3954
-  _globals['_CONFIDENCEFUNCTION']._serialized_start=3957
-  _globals['_CONFIDENCEFUNCTION']._serialized_end=4132
-  _globals['_TASK']._serialized_start=4134
-  _globals['_TASK']._serialized_end=4208
-  _globals['_CERTIFICATIONMETHOD']._serialized_start=4211
-  _globals['_CERTIFICATIONMETHOD']._serialized_end=4378
+  _globals['_LISTTRAININGJOBSREQUEST_LABELSENTRY']._loaded_options = None
+  _globals['_LISTTRAININGJOBSREQUEST_LABELSENTRY']._serialized_options = b'8\001'
+  _globals['_SELECTIVETRAINERSERVICE'].methods_by_name['GetTrainingJob']._loaded_options = None
+  _globals['_SELECTIVETRAINERSERVICE'].methods_by_name['GetTrainingJob']._serialized_options = b'\220\002\001'
+  _globals['_SELECTIVETRAINERSERVICE'].methods_by_name['WatchTrainingJob']._loaded_options = None
+  _globals['_SELECTIVETRAINERSERVICE'].methods_by_name['WatchTrainingJob']._serialized_options = b'\220\002\001'
+  _globals['_SELECTIVETRAINERSERVICE'].methods_by_name['ListTrainingJobs']._loaded_options = None
+  _globals['_SELECTIVETRAINERSERVICE'].methods_by_name['ListTrainingJobs']._serialized_options = b'\220\002\001'
+  _globals['_ARCHITECTURE']._serialized_start=3686
+  _globals['_ARCHITECTURE']._serialized_end=3805
+  _globals['_OBJECTIVE']._serialized_start=3807
+  _globals['_OBJECTIVE']._serialized_end=3897
+  _globals['_OPTIMIZER']._serialized_start=3899
+  _globals['_OPTIMIZER']._serialized_end=3976
+  _globals['_RISKNORMALIZATION']._serialized_start=3978
+  _globals['_RISKNORMALIZATION']._serialized_end=4095
+  _globals['_CONFIDENCEFUNCTION']._serialized_start=4098
+  _globals['_CONFIDENCEFUNCTION']._serialized_end=4273
+  _globals['_TASK']._serialized_start=4275
+  _globals['_TASK']._serialized_end=4349
+  _globals['_CERTIFICATIONMETHOD']._serialized_start=4352
+  _globals['_CERTIFICATIONMETHOD']._serialized_end=4519
   _globals['_BACKBONE']._serialized_start=149
   _globals['_BACKBONE']._serialized_end=300
   _globals['_SELECTIVENETOPTIONS']._serialized_start=303
@@ -65,33 +73,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRAININGJOB']._serialized_start=1897
   _globals['_TRAININGJOB']._serialized_end=2052
   _globals['_CREATETRAININGJOBREQUEST']._serialized_start=2055
-  _globals['_CREATETRAININGJOBREQUEST']._serialized_end=2253
-  _globals['_CREATETRAININGJOBREQUEST_LABELSENTRY']._serialized_start=2208
-  _globals['_CREATETRAININGJOBREQUEST_LABELSENTRY']._serialized_end=2253
-  _globals['_CREATETRAININGJOBRESPONSE']._serialized_start=2255
-  _globals['_CREATETRAININGJOBRESPONSE']._serialized_end=2328
-  _globals['_GETTRAININGJOBREQUEST']._serialized_start=2330
-  _globals['_GETTRAININGJOBREQUEST']._serialized_end=2365
-  _globals['_GETTRAININGJOBRESPONSE']._serialized_start=2367
-  _globals['_GETTRAININGJOBRESPONSE']._serialized_end=2437
-  _globals['_WATCHTRAININGJOBREQUEST']._serialized_start=2439
-  _globals['_WATCHTRAININGJOBREQUEST']._serialized_end=2476
-  _globals['_WATCHTRAININGJOBRESPONSE']._serialized_start=2478
-  _globals['_WATCHTRAININGJOBRESPONSE']._serialized_end=2550
-  _globals['_CANCELTRAININGJOBREQUEST']._serialized_start=2552
-  _globals['_CANCELTRAININGJOBREQUEST']._serialized_end=2606
-  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_start=2608
-  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_end=2681
-  _globals['_LISTTRAININGJOBSREQUEST']._serialized_start=2683
-  _globals['_LISTTRAININGJOBSREQUEST']._serialized_end=2796
-  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_start=2798
-  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_end=2896
-  _globals['_CERTIFYRISKREQUEST']._serialized_start=2899
-  _globals['_CERTIFYRISKREQUEST']._serialized_end=3117
-  _globals['_RISKCERTIFICATE']._serialized_start=3120
-  _globals['_RISKCERTIFICATE']._serialized_end=3462
-  _globals['_CERTIFYRISKRESPONSE']._serialized_start=3464
-  _globals['_CERTIFYRISKRESPONSE']._serialized_end=3543
-  _globals['_SELECTIVETRAINERSERVICE']._serialized_start=4381
-  _globals['_SELECTIVETRAINERSERVICE']._serialized_end=5059
+  _globals['_CREATETRAININGJOBREQUEST']._serialized_end=2273
+  _globals['_CREATETRAININGJOBREQUEST_LABELSENTRY']._serialized_start=2228
+  _globals['_CREATETRAININGJOBREQUEST_LABELSENTRY']._serialized_end=2273
+  _globals['_CREATETRAININGJOBRESPONSE']._serialized_start=2275
+  _globals['_CREATETRAININGJOBRESPONSE']._serialized_end=2348
+  _globals['_GETTRAININGJOBREQUEST']._serialized_start=2350
+  _globals['_GETTRAININGJOBREQUEST']._serialized_end=2385
+  _globals['_GETTRAININGJOBRESPONSE']._serialized_start=2387
+  _globals['_GETTRAININGJOBRESPONSE']._serialized_end=2457
+  _globals['_WATCHTRAININGJOBREQUEST']._serialized_start=2459
+  _globals['_WATCHTRAININGJOBREQUEST']._serialized_end=2496
+  _globals['_WATCHTRAININGJOBRESPONSE']._serialized_start=2498
+  _globals['_WATCHTRAININGJOBRESPONSE']._serialized_end=2570
+  _globals['_CANCELTRAININGJOBREQUEST']._serialized_start=2572
+  _globals['_CANCELTRAININGJOBREQUEST']._serialized_end=2626
+  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_start=2628
+  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_end=2701
+  _globals['_LISTTRAININGJOBSREQUEST']._serialized_start=2704
+  _globals['_LISTTRAININGJOBSREQUEST']._serialized_end=2937
+  _globals['_LISTTRAININGJOBSREQUEST_LABELSENTRY']._serialized_start=2228
+  _globals['_LISTTRAININGJOBSREQUEST_LABELSENTRY']._serialized_end=2273
+  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_start=2939
+  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_end=3037
+  _globals['_CERTIFYRISKREQUEST']._serialized_start=3040
+  _globals['_CERTIFYRISKREQUEST']._serialized_end=3258
+  _globals['_RISKCERTIFICATE']._serialized_start=3261
+  _globals['_RISKCERTIFICATE']._serialized_end=3603
+  _globals['_CERTIFYRISKRESPONSE']._serialized_start=3605
+  _globals['_CERTIFYRISKRESPONSE']._serialized_end=3684
+  _globals['_SELECTIVETRAINERSERVICE']._serialized_start=4522
+  _globals['_SELECTIVETRAINERSERVICE']._serialized_end=5215
 # @@protoc_insertion_point(module_scope)
