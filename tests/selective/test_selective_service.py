@@ -14,6 +14,7 @@ from tessel.client.selective_trainer import SelectiveTrainerClient
 from tessel.common.v1 import job_pb2
 from tessel.runtime.arrays import array_to_proto
 from tessel.runtime.messaging import Messaging
+from tessel.runtime.rpc_errors import field_violations
 from tessel.training.v1 import events_pb2, training_pb2, training_pb2_grpc
 from tessel.zoo import model_from_bytes
 from tessel_selective_trainer.api import jobs as job_handler
@@ -89,16 +90,24 @@ async def test_bad_certify_requests_are_invalid_argument(service, change, field)
             await training_pb2_grpc.SelectiveTrainerServiceStub(channel).CertifyRisk(request)
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field in raised.value.details()
+    assert [v.field for v in field_violations(raised.value)] == [field]
 
 
-async def test_create_refuses_a_bad_spec(service):
-    spec = training_pb2.TrainingJobSpec(dataset="digits", objective=training_pb2.OBJECTIVE_SELECTIVENET,
-                                        backbone=training_pb2.Backbone(architecture=training_pb2.ARCHITECTURE_MLP))
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        (training_pb2.TrainingJobSpec(dataset="digits", objective=training_pb2.OBJECTIVE_SELECTIVENET,
+                                      backbone=training_pb2.Backbone(architecture=training_pb2.ARCHITECTURE_MLP)),
+         "spec.selectivenet.target_coverage"),
+        (training_pb2.TrainingJobSpec(dataset="no-such-dataset"), "spec.dataset"),  # known at Create, not in the job
+    ],
+)
+async def test_create_refuses_a_bad_spec(service, spec, field):
     async with SelectiveTrainerClient(service.address) as client:
         with pytest.raises(grpc.aio.AioRpcError) as raised:
             await client.create(spec)
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "spec.selectivenet.target_coverage" in raised.value.details()
+    assert [v.field for v in field_violations(raised.value)] == [field]
 
 
 async def test_selectivenet_training_job_end_to_end(service, settings):

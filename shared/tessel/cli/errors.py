@@ -7,7 +7,8 @@ import sys
 import click
 import grpc
 
-from tessel.runtime.errors import InvalidArgument, TesselError
+from tessel.runtime.errors import TesselError
+from tessel.runtime.rpc_errors import grpc_code
 from tessel.stack.state import StackNotRunning
 
 _BAD_INPUT_CODES = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION}
@@ -25,7 +26,7 @@ def run_cli(group: click.Group) -> None:
     except StackNotRunning as error:
         _fail(str(error), 1)
     except TesselError as error:
-        _fail(str(error), 2 if isinstance(error, InvalidArgument) or error.grpc_code in _BAD_INPUT_CODES else 1)
+        _fail(str(error), 2 if grpc_code(error) in _BAD_INPUT_CODES else 1)
     except grpc.aio.AioRpcError as error:
         code = error.code()
         if code == grpc.StatusCode.UNAVAILABLE:

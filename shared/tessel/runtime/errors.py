@@ -1,11 +1,15 @@
-"""Domain errors. Cores raise these; the gRPC interceptor and the job runner map them to status codes.
+"""Domain errors: plain Python that cores raise. The transport maps them to gRPC status codes
+(`tessel.runtime.rpc_errors`, used by the server interceptor); the job runner to a JobError code.
 
-Every error names the request field it is about (when there is one) so a user can fix the input.
+Every error names the request field it is about (when there is one), as its proto field path from the
+request message (e.g. "spec.max_epochs", "page.page_size", "id"), so a user can fix the input.
 """
 
 from __future__ import annotations
 
-import grpc
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tessel.common.v1 import job_pb2
 
@@ -13,7 +17,6 @@ from tessel.common.v1 import job_pb2
 class TesselError(Exception):
     """Base class: a failure the caller can understand and act on."""
 
-    grpc_code = grpc.StatusCode.INTERNAL
     job_code = job_pb2.ERROR_CODE_INTERNAL
 
     def __init__(self, message: str, *, field: str = "") -> None:
@@ -28,26 +31,38 @@ class TesselError(Exception):
 class InvalidArgument(TesselError):
     """The request itself is wrong (bad value, shape, range, dtype)."""
 
-    grpc_code = grpc.StatusCode.INVALID_ARGUMENT
     job_code = job_pb2.ERROR_CODE_INVALID_ARGUMENT
 
 
 class NotFound(TesselError):
     """A referenced job, model, dataset or artifact does not exist."""
 
-    grpc_code = grpc.StatusCode.NOT_FOUND
     job_code = job_pb2.ERROR_CODE_NOT_FOUND
 
 
 class FailedPrecondition(TesselError):
     """The request is valid but the system is not in a state to serve it (missing asset, wrong job state)."""
 
-    grpc_code = grpc.StatusCode.FAILED_PRECONDITION
     job_code = job_pb2.ERROR_CODE_FAILED_PRECONDITION
 
 
 class Unimplemented(TesselError):
     """The RPC exists in the contract but its capability is not built yet."""
 
-    grpc_code = grpc.StatusCode.UNIMPLEMENTED
     job_code = job_pb2.ERROR_CODE_INTERNAL
+
+
+@contextmanager
+def fields_renamed(paths: dict[str, str]) -> Iterator[None]:
+    """Re-root the field of a TesselError raised inside: shared code names its own parameters
+    ("dataset", "root", "artifact.uri"); the caller knows which request fields it passed them, e.g.
+    `fields_renamed({"dataset": "spec.dataset", "root": "spec.dataset_root"})`. The first path
+    segment is what is matched, so "backbone.dropout" under {"backbone": "spec.backbone"} becomes
+    "spec.backbone.dropout"."""
+    try:
+        yield
+    except TesselError as error:
+        head = re.match(r"[^.\[]*", error.field).group(0)
+        if head in paths:
+            error.field = paths[head] + error.field[len(head):]
+        raise

@@ -36,7 +36,7 @@ def validate_spec(spec: distill_pb2.DistillationJobSpec, settings: DistillerSett
         folder = inputs.resolve_parent(request.parent_model, field="spec.global_kd.parent_model")
         validate_global(request, inputs.parent_shape(folder, field="spec.global_kd.parent_model"))
     else:
-        raise InvalidArgument("one of library or global_kd is required", field="spec.kind")
+        raise InvalidArgument("one of library or global_kd is required", field="spec")
 
 
 def make_executor(executor: str, settings: DistillerSettings, *, job_id: str, attempt: int):

@@ -24,7 +24,7 @@ from safetensors.torch import load
 from tessel.llm.block_config import ParentShape
 from tessel.llm.model import derive_child
 from tessel.llm.nemotron_nas import save_heterogeneous
-from tessel.runtime.errors import InvalidArgument
+from tessel.runtime.errors import InvalidArgument, fields_renamed
 from tessel_block_distiller.core import inputs
 from tessel_block_distiller.core.bld import warmup_cosine
 from tessel_block_distiller.core.capture import ref_from_dict, ref_to_dict
@@ -103,7 +103,8 @@ def run_global_distillation(request: GlobalDistillationRequest, *, job_id: str, 
     folder = inputs.resolve_parent(request.parent_model, field=f"{prefix}.parent_model")
     shape = inputs.parent_shape(folder, field=f"{prefix}.parent_model")
     validate_global(request, shape, prefix=prefix)
-    manifest = load_manifest(store, request.library_manifest)
+    with fields_renamed({"artifact": f"{prefix}.library"}):
+        manifest = load_manifest(store, request.library_manifest)
     if manifest["parent"]["shape"] != dataclasses.asdict(shape):
         raise InvalidArgument("the library was built for a different parent", field=f"{prefix}.library")
     field = f"{prefix}.corpus"

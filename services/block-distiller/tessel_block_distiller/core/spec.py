@@ -112,8 +112,8 @@ def validate_library(request: LibraryRequest, parent: ParentShape, *, prefix: st
         )
     if request.sequence_length < 2:
         raise InvalidArgument("must be at least 2", field=f"{prefix}.sequence_length")
-    if request.chunk_tokens < request.sequence_length:
-        raise InvalidArgument("must hold at least one sequence", field=f"{prefix}.chunk_tokens")
+    if request.chunk_tokens < request.sequence_length:  # the capture chunk must hold one sequence
+        raise InvalidArgument(f"must be at most {request.chunk_tokens}", field=f"{prefix}.sequence_length")
     if request.executor not in EXECUTORS:
         raise InvalidArgument(f"unknown executor {request.executor!r} ({', '.join(EXECUTORS)})", field=f"{prefix}.executor")
     if not 0 < request.training.learning_rate < 1:
@@ -130,7 +130,7 @@ def validate_library(request: LibraryRequest, parent: ParentShape, *, prefix: st
         if not 0 < size <= parent.intermediate_size:
             raise InvalidArgument(
                 f"FFN width {size} is outside 1..{parent.intermediate_size} (the parent's)",
-                field=f"{field_prefix}.ffn_sizes",
+                field=f"{field_prefix}.ffn_intermediate_sizes",
             )
     for layer in space.layers:
         if not 0 <= layer < parent.num_hidden_layers:

@@ -106,8 +106,12 @@ def settings_from_spec(spec: pb.TrainingJobSpec, device: str) -> TrainingSetting
 
 def validate_spec(spec: pb.TrainingJobSpec) -> None:
     """Create-time check: everything that can be known without loading the dataset."""
+    from tessel.assets.datasets import DATASET_NAMES
+
     if not spec.dataset:
         raise InvalidArgument("is required (e.g. \"mnist1d\")", field="spec.dataset")
+    if spec.dataset not in DATASET_NAMES:
+        raise InvalidArgument(f"unknown dataset {spec.dataset!r}; known: {', '.join(DATASET_NAMES)}", field="spec.dataset")
     if spec.device not in ("", *DEVICES):
         raise InvalidArgument(f"must be one of {', '.join(DEVICES)}, got {spec.device!r}", field="spec.device")
     settings_from_spec(spec, device="cpu")

@@ -11,7 +11,7 @@ import asyncio
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tessel.runtime.arrays import npy_bytes
-from tessel.runtime.errors import FailedPrecondition
+from tessel.runtime.errors import FailedPrecondition, fields_renamed
 from tessel.runtime.settings import torch_device
 from tessel.training.v1 import events_pb2
 from tessel.training.v1 import training_pb2 as pb
@@ -26,6 +26,7 @@ from tessel_selective_trainer.core.training_job import train
 
 COMPLETED_SUBJECT = "tessel.training.v1.training_job_completed"
 NPY = "application/x-npy"
+DATASET_FIELDS = {"dataset": "spec.dataset", "root": "spec.dataset_root"}
 
 __all__ = ["COMPLETED_SUBJECT", "run_training_job", "validate_spec"]
 
@@ -42,7 +43,8 @@ def resolve_device(requested: str) -> str:
 def load_splits(spec: pb.TrainingJobSpec):
     from tessel.assets.datasets import load_dataset
 
-    return load_dataset(spec.dataset, seed=spec.seed, root=spec.dataset_root or None)
+    with fields_renamed(DATASET_FIELDS):
+        return load_dataset(spec.dataset, seed=spec.seed, root=spec.dataset_root or None)
 
 
 async def run_training_job(ctx, spec: pb.TrainingJobSpec) -> pb.TrainingJobResult:
@@ -63,7 +65,9 @@ async def run_training_job(ctx, spec: pb.TrainingJobSpec) -> pb.TrainingJobResul
         )
 
     ctx.progress(message=f"training on {settings.fit.device}")
-    outcome = await asyncio.to_thread(train, settings, data, on_epoch)
+    # The zoo names its own parameters; these are the spec fields they came from.
+    with fields_renamed({**DATASET_FIELDS, "backbone": "spec.backbone", "mc_dropout_passes": "spec.mc_dropout_passes"}):
+        outcome = await asyncio.to_thread(train, settings, data, on_epoch)
 
     def put_npy(values, label: str):
         ref = ctx.artifacts.put_bytes(npy_bytes(values), media_type=NPY, name=f"training/{ctx.job_id}/{label}.npy")

@@ -130,7 +130,7 @@ def calibrate_threshold(selection: np.ndarray, target_coverage: float) -> float:
     largest g (ties in g can only raise the realised coverage, which callers report)."""
     g = np.sort(np.asarray(selection, dtype=np.float64))[::-1]
     if len(g) == 0:
-        raise InvalidArgument("calibration needs a non-empty validation split", field="dataset")
+        raise InvalidArgument("calibration needs a non-empty validation split", field="spec.dataset")
     if not (0.0 < target_coverage <= 1.0):
         raise InvalidArgument(f"must be in (0, 1], got {target_coverage}", field="spec.selectivenet.target_coverage")
     covered = min(len(g), max(1, math.ceil(target_coverage * len(g) - 1e-9)))
