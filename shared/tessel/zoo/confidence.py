@@ -1,6 +1,8 @@
 """Confidence-rate functions (higher = more confident) for selective prediction.
 
 - softmax response (SR): the maximum softmax probability;
+- margin: the top-1 minus the top-2 softmax probability;
+- negative entropy of the softmax distribution;
 - MC-dropout: T stochastic passes with dropout active (batch norm stays in eval mode); confidence is the
   negated variance, over passes, of the predicted class's probability (classification) or of the
   output (regression); the prediction is the mean over passes.
@@ -20,6 +22,16 @@ from tessel.runtime.errors import InvalidArgument
 
 def softmax_response(logits: torch.Tensor) -> torch.Tensor:
     return torch.softmax(logits.float(), dim=-1).max(dim=-1).values
+
+
+def margin(logits: torch.Tensor) -> torch.Tensor:
+    top2 = torch.softmax(logits.float(), dim=-1).topk(2, dim=-1).values
+    return top2[..., 0] - top2[..., 1]
+
+
+def negative_entropy(logits: torch.Tensor) -> torch.Tensor:
+    log_probs = torch.log_softmax(logits.float(), dim=-1)
+    return (log_probs.exp() * log_probs).sum(dim=-1)
 
 
 @dataclass(frozen=True)

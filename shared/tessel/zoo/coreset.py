@@ -16,6 +16,7 @@ import torch
 from tessel.runtime.errors import InvalidArgument
 
 _CHUNK_ROWS = 65536
+_CENTRE = -1.0
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,15 @@ def greedy_k_center(
     min_dist = torch.full((n,), float("inf"), dtype=x.dtype, device=dev)
     for i in labeled_idx.tolist():
         _update_min_distance(x, x[i], min_dist)
-    taken = torch.zeros(n, dtype=torch.bool, device=dev)
-    taken[torch.as_tensor(labeled_idx, device=dev)] = True
+    # Centres are marked by a min-distance of -1: later updates keep it (min with a distance >= 0), argmax
+    # never picks it, and an unpicked duplicate of a centre (distance 0) stays pickable. No mask pass per pick.
+    min_dist[torch.as_tensor(labeled_idx, device=dev)] = _CENTRE
     indices: list[int] = []
     radii: list[float] = []
     for _ in range(budget):
-        # taken points score -1 so duplicates of centres (distance 0) can still be picked but centres can't
-        pick = int(torch.argmax(torch.where(taken, torch.full_like(min_dist, -1.0), min_dist)))
+        pick = int(torch.argmax(min_dist))
         indices.append(pick)
-        taken[pick] = True
+        min_dist[pick] = _CENTRE
         _update_min_distance(x, x[pick], min_dist)
-        radii.append(float(min_dist.max()))
+        radii.append(max(0.0, float(min_dist.max())))
     return CoresetSelection(indices=indices, radii=radii)

@@ -1,59 +1,69 @@
-"""Puzzle MIP: one variant per (layer, subblock), minimise summed score under a params/memory budget."""
+"""Puzzle MIP: one variant per (layer, subblock), minimise the summed score under params/memory budgets."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulp
 
-from tessel.llm.scored_library import ScoredLibrary
+from tessel.llm.scored_library import Cost, ScoredLibrary
 from tessel.runtime.errors import FailedPrecondition, InvalidArgument
+
+SOLVERS = ("highs", "cbc")
+# A budget's cost of one variant (or of the overhead); the constraint and the re-check both use it.
+BUDGET_COSTS: dict[str, Callable[[Cost], int]] = {
+    "max_params": lambda cost: cost.params,
+    "max_memory_bytes": lambda cost: cost.weight_bytes + cost.kv_cache_bytes,
+}
 
 
 @dataclass(frozen=True)
 class Solution:
     choice: dict[tuple[int, str], int]  # (layer, subblock) -> index into library.variants
     objective: float
-    params: int
-    memory_bytes: int
+    costs: dict[str, int]  # budget name -> the assignment's total (overhead included)
 
 
-def solve(library: ScoredLibrary, *, metric: str = "kl", max_params: int | None = None,
-          max_memory_bytes: int | None = None, time_limit_s: float = 30.0, solver: str = "highs") -> Solution:
+def total_cost(library: ScoredLibrary, chosen: list[int], budget: str) -> int:
+    cost_of = BUDGET_COSTS[budget]
+    return cost_of(library.overhead) + sum(cost_of(library.variants[i].cost) for i in chosen)
+
+
+def solve(library: ScoredLibrary, *, metric: str = "kl", budgets: dict[str, int] | None = None,
+          time_limit_s: float = 30.0, solver: str = "highs") -> Solution:
+    budgets = dict(budgets or {})
     if metric not in library.metrics():
         raise InvalidArgument(f"unknown metric {metric!r}; library has {sorted(library.metrics())}", field="metric")
-    for name, value in (("max_params", max_params), ("max_memory_bytes", max_memory_bytes)):
-        if value is not None and value < 0:
-            raise InvalidArgument(f"{name} must be non-negative", field=f"budgets.{name}")
+    if solver not in SOLVERS:
+        raise InvalidArgument(f"unknown solver {solver!r}; one of {', '.join(SOLVERS)}", field="solver")
+    for name, limit in budgets.items():
+        if name not in BUDGET_COSTS:
+            raise InvalidArgument(f"unknown budget; one of {', '.join(BUDGET_COSTS)}", field=f"budgets.{name}")
+        if limit < 0:
+            raise InvalidArgument("must be non-negative", field=f"budgets.{name}")
+    variants = library.variants
     prob = pulp.LpProblem("puzzle", pulp.LpMinimize)
-    x = {i: pulp.LpVariable(f"x{i}", cat="Binary") for i in range(len(library.variants))}
-    prob += pulp.lpSum(v.scores[metric].mean * x[i] for i, v in enumerate(library.variants))
+    x = [pulp.LpVariable(f"x{i}", cat="Binary") for i in range(len(variants))]
+    prob += pulp.lpSum(v.scores[metric].mean * x[i] for i, v in enumerate(variants))
     groups: dict[tuple[int, str], list[int]] = {}
-    for i, v in enumerate(library.variants):
+    for i, v in enumerate(variants):
         groups.setdefault((v.layer, v.subblock), []).append(i)
-    for idx in groups.values():
-        prob += pulp.lpSum(x[i] for i in idx) == 1
-    params = pulp.lpSum(v.cost.params * x[i] for i, v in enumerate(library.variants)) + library.overhead.params
-    memory = pulp.lpSum((v.cost.weight_bytes + v.cost.kv_cache_bytes) * x[i]
-                        for i, v in enumerate(library.variants)) + library.overhead.weight_bytes
-    if max_params is not None:
-        prob += params <= max_params
-    if max_memory_bytes is not None:
-        prob += memory <= max_memory_bytes
+    for members in groups.values():
+        prob += pulp.lpSum(x[i] for i in members) == 1
+    for name, limit in budgets.items():
+        cost_of = BUDGET_COSTS[name]
+        prob += cost_of(library.overhead) + pulp.lpSum(cost_of(v.cost) * x[i] for i, v in enumerate(variants)) <= limit
     backend = (pulp.HiGHS(msg=False, timeLimit=time_limit_s) if solver == "highs"
                else pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s))
-    status = prob.solve(backend)
-    if pulp.LpStatus[status] != "Optimal":
-        raise FailedPrecondition(f"no architecture meets the budgets (solver status {pulp.LpStatus[status]})",
-                                 field="budgets")
-    choice = {key: next(i for i in idx if x[i].value() > 0.5) for key, idx in groups.items()}
-    chosen = [library.variants[i] for i in choice.values()]
-    sol = Solution(choice=choice, objective=sum(v.scores[metric].mean for v in chosen),
-                   params=library.overhead.params + sum(v.cost.params for v in chosen),
-                   memory_bytes=library.overhead.weight_bytes + sum(v.cost.weight_bytes + v.cost.kv_cache_bytes
-                                                                    for v in chosen))
-    # Re-verify the returned assignment against every budget (never trust the solver's tolerance).
-    if (max_params is not None and sol.params > max_params) or (
-            max_memory_bytes is not None and sol.memory_bytes > max_memory_bytes):
-        raise FailedPrecondition("solver returned an assignment that violates a budget", field="budgets")
-    return sol
+    status = pulp.LpStatus[prob.solve(backend)]
+    if status != "Optimal":
+        raise FailedPrecondition(f"no architecture meets the budgets (solver status {status})", field="budgets")
+    choice = {key: next(i for i in members if x[i].value() > 0.5) for key, members in groups.items()}
+    chosen = list(choice.values())
+    costs = {name: total_cost(library, chosen, name) for name in BUDGET_COSTS}
+    # Re-check the returned assignment in exact integers (never trust the solver's tolerance).
+    violated = [name for name, limit in budgets.items() if costs[name] > limit]
+    if violated:
+        raise FailedPrecondition(f"the solver's assignment exceeds {violated}", field="budgets")
+    return Solution(choice=choice, objective=sum(variants[i].scores[metric].mean for i in chosen), costs=costs)

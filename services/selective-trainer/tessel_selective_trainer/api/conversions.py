@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from tessel.assets.datasets import DATASET_NAMES
 from tessel.common.v1 import artifact_pb2
 from tessel.runtime.errors import InvalidArgument
 from tessel.training.v1 import training_pb2 as pb
@@ -106,8 +107,6 @@ def settings_from_spec(spec: pb.TrainingJobSpec, device: str) -> TrainingSetting
 
 def validate_spec(spec: pb.TrainingJobSpec) -> None:
     """Create-time check: everything that can be known without loading the dataset."""
-    from tessel.assets.datasets import DATASET_NAMES
-
     if not spec.dataset:
         raise InvalidArgument("is required (e.g. \"mnist1d\")", field="spec.dataset")
     if spec.dataset not in DATASET_NAMES:
