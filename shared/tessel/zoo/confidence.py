@@ -3,21 +3,23 @@
 - softmax response (SR): the maximum softmax probability;
 - margin: the top-1 minus the top-2 softmax probability;
 - negative entropy of the softmax distribution;
-- MC-dropout: T stochastic passes with dropout active (batch norm stays in eval mode); confidence is the
-  negated variance, over passes, of the predicted class's probability (classification) or of the
-  output (regression); the prediction is the mean over passes.
+- MC-dropout (`mc_dropout`, the trainer's): T stochastic passes with dropout active (batch norm stays in
+  eval mode); confidence is the negated variance, over passes, of the predicted class's probability
+  (classification) or of the output (regression); the prediction is the mean over passes. The passes,
+  rates, layers and the other MC confidences live in `tessel.zoo.mc_dropout`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from tessel.runtime.errors import InvalidArgument
+from tessel.zoo.mc_dropout import MCDropoutSettings, dropout_active, mc_confidence, run_mc_dropout
+
+__all__ = ["MCDropoutOutput", "dropout_active", "margin", "mc_dropout", "negative_entropy", "softmax_response"]
 
 
 def softmax_response(logits: torch.Tensor) -> torch.Tensor:
@@ -40,24 +42,6 @@ class MCDropoutOutput:
     confidence: torch.Tensor  # [N]
 
 
-@contextmanager
-def dropout_active(model: nn.Module) -> Iterator[nn.Module]:
-    """Eval mode everywhere except dropout layers; restores the previous modes."""
-    modes = {module: module.training for module in model.modules()}
-    model.eval()
-    dropouts = [m for m in model.modules() if isinstance(m, nn.modules.dropout._DropoutNd)]
-    if not any(m.p > 0 for m in dropouts):
-        raise InvalidArgument("MC-dropout needs a model with dropout > 0", field="backbone.dropout")
-    for module in dropouts:
-        module.train()
-    try:
-        yield model
-    finally:
-        for module, training in modes.items():
-            module.train(training)
-
-
-@torch.no_grad()
 def mc_dropout(
     model: nn.Module,
     x: torch.Tensor,
@@ -67,26 +51,10 @@ def mc_dropout(
     batch_size: int = 512,
     seed: int = 0,
 ) -> MCDropoutOutput:
+    """The trainer's MC-dropout confidence (negated variance of the predicted class or of the output);
+    `tessel.zoo.mc_dropout.run_mc_dropout` has the other confidences, rates and layers."""
     if passes < 2:
         raise InvalidArgument(f"needs at least 2 passes, got {passes}", field="mc_dropout_passes")
-    device = next(model.parameters()).device
-    torch.manual_seed(seed)
-    means, confidences = [], []
-    with dropout_active(model):
-        for start in range(0, len(x), batch_size):
-            batch = x[start : start + batch_size].to(device)
-            # [T, B, ...] in one go: repeat the batch so every pass draws its own dropout mask
-            outputs = model(batch.repeat(passes, *[1] * (batch.dim() - 1)))
-            outputs = outputs.reshape(passes, len(batch), *outputs.shape[1:]).float()
-            if task == "classification":
-                probabilities = torch.softmax(outputs, dim=-1)
-                mean = probabilities.mean(0)
-                predicted = mean.argmax(-1)
-                picked = probabilities.gather(-1, predicted.expand(passes, -1).unsqueeze(-1)).squeeze(-1)
-                confidences.append(-picked.var(0))
-            else:
-                values = outputs.reshape(passes, len(batch))
-                mean = values.mean(0)
-                confidences.append(-values.var(0))
-            means.append(mean)
-    return MCDropoutOutput(mean=torch.cat(means), confidence=torch.cat(confidences))
+    settings = MCDropoutSettings(passes=passes, seed=seed, max_rows=max(1, batch_size) * passes)
+    result = run_mc_dropout(model, x, settings, task=task)
+    return MCDropoutOutput(mean=result.mean, confidence=mc_confidence(result, "negative_predicted_variance"))
