@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class ActiveLearnerServiceStub:
-    """Pool-based active learning sessions (random, uncertainty, coreset; iNAS) and coreset selection.
+    """Pool-based active learning sessions (random, uncertainty, MC-dropout, coreset; fixed backbone or iNAS)
+    and coreset selection.
     """
 
     def __init__(self, channel):
@@ -78,11 +79,13 @@ class ActiveLearnerServiceStub:
 
 
 class ActiveLearnerServiceServicer:
-    """Pool-based active learning sessions (random, uncertainty, coreset; iNAS) and coreset selection.
+    """Pool-based active learning sessions (random, uncertainty, MC-dropout, coreset; fixed backbone or iNAS)
+    and coreset selection.
     """
 
     def CreateSession(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Start a session: an initial seeded random labelled set, then rounds of train -> query -> label.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -113,21 +116,22 @@ class ActiveLearnerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Query(self, request, context):
-        """Ask the session which pool items to label next.
+        """The pool items the session asks to be labelled now (empty unless it is WAITING for labels).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SubmitLabels(self, request, context):
-        """Provide labels for queried items (a person, or a simulated oracle).
+        """Labels for queried items (external oracle). Labels for a part of the batch are kept and the session
+        keeps waiting; once the whole batch is labelled it trains the next round.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SelectCoreset(self, request, context):
-        """Greedy k-center (farthest-first) selection over given embeddings.
+        """Greedy k-center (farthest-first) selection over given embeddings; pure, no session.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -185,7 +189,8 @@ def add_ActiveLearnerServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ActiveLearnerService:
-    """Pool-based active learning sessions (random, uncertainty, coreset; iNAS) and coreset selection.
+    """Pool-based active learning sessions (random, uncertainty, MC-dropout, coreset; fixed backbone or iNAS)
+    and coreset selection.
     """
 
     @staticmethod
