@@ -25,9 +25,10 @@ _sym_db = _symbol_database.Default()
 from tessel.common.v1 import array_pb2 as tessel_dot_common_dot_v1_dot_array__pb2
 from tessel.common.v1 import artifact_pb2 as tessel_dot_common_dot_v1_dot_artifact__pb2
 from tessel.common.v1 import job_pb2 as tessel_dot_common_dot_v1_dot_job__pb2
+from tessel.training.v1 import training_pb2 as tessel_dot_training_dot_v1_dot_training__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'tessel/uncertainty/v1/uncertainty.proto\x12\x15tessel.uncertainty.v1\x1a\x1ctessel/common/v1/array.proto\x1a\x1ftessel/common/v1/artifact.proto\x1a\x1atessel/common/v1/job.proto\"R\n\x11\x45stimationJobSpec\x12,\n\x05model\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x0f\n\x07\x64\x61taset\x18\x02 \x01(\t\"|\n\x13\x45stimationJobResult\x12\x32\n\x0bpredictions\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x31\n\nconfidence\x18\x02 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\"\xa7\x01\n\rEstimationJob\x12\"\n\x03job\x18\x01 \x01(\x0b\x32\x15.tessel.common.v1.Job\x12\x36\n\x04spec\x18\x02 \x01(\x0b\x32(.tessel.uncertainty.v1.EstimationJobSpec\x12:\n\x06result\x18\x03 \x01(\x0b\x32*.tessel.uncertainty.v1.EstimationJobResult\"\xd2\x01\n\x1a\x43reateEstimationJobRequest\x12\x36\n\x04spec\x18\x01 \x01(\x0b\x32(.tessel.uncertainty.v1.EstimationJobSpec\x12M\n\x06labels\x18\x02 \x03(\x0b\x32=.tessel.uncertainty.v1.CreateEstimationJobRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"P\n\x1b\x43reateEstimationJobResponse\x12\x31\n\x03job\x18\x01 \x01(\x0b\x32$.tessel.uncertainty.v1.EstimationJob\"%\n\x17GetEstimationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"M\n\x18GetEstimationJobResponse\x12\x31\n\x03job\x18\x01 \x01(\x0b\x32$.tessel.uncertainty.v1.EstimationJob\"\'\n\x19WatchEstimationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"O\n\x1aWatchEstimationJobResponse\x12\x31\n\x03job\x18\x01 \x01(\x0b\x32$.tessel.uncertainty.v1.EstimationJob\"8\n\x1a\x43\x61ncelEstimationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"P\n\x1b\x43\x61ncelEstimationJobResponse\x12\x31\n\x03job\x18\x01 \x01(\x0b\x32$.tessel.uncertainty.v1.EstimationJob\"s\n\x19ListEstimationJobsRequest\x12+\n\x04page\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.PageRequest\x12)\n\x05state\x18\x02 \x01(\x0e\x32\x1a.tessel.common.v1.JobState\"i\n\x1aListEstimationJobsResponse\x12\x32\n\x04jobs\x18\x01 \x03(\x0b\x32$.tessel.uncertainty.v1.EstimationJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"D\n\x19\x45stimateConfidenceRequest\x12\'\n\x06logits\x18\x01 \x01(\x0b\x32\x17.tessel.common.v1.Array\"w\n\x1a\x45stimateConfidenceResponse\x12,\n\x0bpredictions\x18\x01 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12+\n\nconfidence\x18\x02 \x01(\x0b\x32\x17.tessel.common.v1.Array2\x81\x06\n\x1bUncertaintyEstimatorService\x12|\n\x13\x43reateEstimationJob\x12\x31.tessel.uncertainty.v1.CreateEstimationJobRequest\x1a\x32.tessel.uncertainty.v1.CreateEstimationJobResponse\x12s\n\x10GetEstimationJob\x12..tessel.uncertainty.v1.GetEstimationJobRequest\x1a/.tessel.uncertainty.v1.GetEstimationJobResponse\x12{\n\x12WatchEstimationJob\x12\x30.tessel.uncertainty.v1.WatchEstimationJobRequest\x1a\x31.tessel.uncertainty.v1.WatchEstimationJobResponse0\x01\x12|\n\x13\x43\x61ncelEstimationJob\x12\x31.tessel.uncertainty.v1.CancelEstimationJobRequest\x1a\x32.tessel.uncertainty.v1.CancelEstimationJobResponse\x12y\n\x12ListEstimationJobs\x12\x30.tessel.uncertainty.v1.ListEstimationJobsRequest\x1a\x31.tessel.uncertainty.v1.ListEstimationJobsResponse\x12y\n\x12\x45stimateConfidence\x12\x30.tessel.uncertainty.v1.EstimateConfidenceRequest\x1a\x31.tessel.uncertainty.v1.EstimateConfidenceResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'tessel/uncertainty/v1/uncertainty.proto\x12\x15tessel.uncertainty.v1\x1a\x1ctessel/common/v1/array.proto\x1a\x1ftessel/common/v1/artifact.proto\x1a\x1atessel/common/v1/job.proto\x1a!tessel/training/v1/training.proto\"\xcb\x01\n\x10MCDropoutOptions\x12\x0e\n\x06passes\x18\x01 \x01(\x05\x12\x0c\n\x04rate\x18\x02 \x01(\x01\x12\x0e\n\x06layers\x18\x03 \x03(\t\x12>\n\nconfidence\x18\x04 \x01(\x0e\x32*.tessel.uncertainty.v1.MCDropoutConfidence\x12;\n\nprediction\x18\x05 \x01(\x0e\x32\'.tessel.uncertainty.v1.ServedPrediction\x12\x0c\n\x04seed\x18\x06 \x01(\x04\"S\n\x0fSnapshotOptions\x12\x15\n\raes_snapshots\x18\x01 \x01(\x05\x12\x15\n\rpeel_fraction\x18\x02 \x01(\x01\x12\x12\n\nmin_region\x18\x03 \x01(\x05\"\xdf\x03\n\x11\x45stimationJobSpec\x12,\n\x05model\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x0f\n\x07\x64\x61taset\x18\x02 \x01(\t\x12\x34\n\tsnapshots\x18\x03 \x03(\x0b\x32!.tessel.training.v1.EpochSnapshot\x12\x37\n\x06method\x18\x04 \x01(\x0e\x32\'.tessel.uncertainty.v1.ConfidenceMethod\x12+\n\x05split\x18\x05 \x01(\x0e\x32\x1c.tessel.uncertainty.v1.Split\x12\x34\n\x0elearning_split\x18\x06 \x01(\x0e\x32\x1c.tessel.uncertainty.v1.Split\x12\x14\n\x0c\x64\x61taset_seed\x18\x07 \x01(\x04\x12\x14\n\x0c\x64\x61taset_root\x18\x08 \x01(\t\x12;\n\nmc_dropout\x18\t \x01(\x0b\x32\'.tessel.uncertainty.v1.MCDropoutOptions\x12@\n\x10snapshot_options\x18\n \x01(\x0b\x32&.tessel.uncertainty.v1.SnapshotOptions\x12\x0e\n\x06\x64\x65vice\x18\x0b \x01(\t\"E\n\x08SplitUse\x12\x0c\n\x04step\x18\x01 \x01(\t\x12+\n\x05split\x18\x02 \x01(\x0e\x32\x1c.tessel.uncertainty.v1.Split\"+\n\x07PESRule\x12\r\n\x05\x65poch\x18\x01 \x01(\x05\x12\x11\n\tthreshold\x18\x02 \x01(\x01\"\xba\x04\n\x13\x45stimationJobResult\x12,\n\x0bpredictions\x18\x01 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12+\n\nconfidence\x18\x02 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12\'\n\x06labels\x18\x03 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12\'\n\x06\x65rrors\x18\x04 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12\x37\n\x06method\x18\x05 \x01(\x0e\x32\'.tessel.uncertainty.v1.ConfidenceMethod\x12\x42\n\x11served_prediction\x18\x06 \x01(\x0e\x32\'.tessel.uncertainty.v1.ServedPrediction\x12+\n\x05split\x18\x07 \x01(\x0e\x32\x1c.tessel.uncertainty.v1.Split\x12\t\n\x01n\x18\x08 \x01(\x03\x12\x12\n\nerror_rate\x18\t \x01(\x01\x12\x0c\n\x04\x61urc\x18\n \x01(\x01\x12\x0e\n\x06\x65_aurc\x18\x0b \x01(\x01\x12\x33\n\nsplit_uses\x18\x0c \x03(\x0b\x32\x1f.tessel.uncertainty.v1.SplitUse\x12\x17\n\x0fsnapshot_epochs\x18\r \x03(\x05\x12\x31\n\tpes_rules\x18\x0e \x03(\x0b\x32\x1e.tessel.uncertainty.v1.PESRule\x12\x0e\n\x06\x64\x65vice\x18\x0f \x01(\t\"\xa7\x01\n\rEstimationJob\x12\"\n\x03job\x18\x01 \x01(\x0b\x32\x15.tessel.common.v1.Job\x12\x36\n\x04spec\x18\x02 \x01(\x0b\x32(.tessel.uncertainty.v1.EstimationJobSpec\x12:\n\x06result\x18\x03 \x01(\x0b\x32*.tessel.uncertainty.v1.EstimationJobResult\"\xe6\x01\n\x1a\x43reateEstimationJobRequest\x12\x36\n\x04spec\x18\x01 \x01(\x0b\x32(.tessel.uncertainty.v1.EstimationJobSpec\x12M\n\x06labels\x18\x02 \x03(\x0b\x32=.tessel.uncertainty.v1.CreateEstimationJobRequest.LabelsEntry\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"P\n\x1b\x43reateEstimationJobResponse\x12\x31\n\x03job\x18\x01 \x01(\x0b\x32$.tessel.uncertainty.v1.EstimationJob\"%\n\x17GetEstimationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"M\n\x18GetEstimationJobResponse\x12\x31\n\x03job\x18\x01 \x01(\x0b\x32$.tessel.uncertainty.v1.EstimationJob\"\'\n\x19WatchEstimationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"O\n\x1aWatchEstimationJobResponse\x12\x31\n\x03job\x18\x01 \x01(\x0b\x32$.tessel.uncertainty.v1.EstimationJob\"8\n\x1a\x43\x61ncelEstimationJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"P\n\x1b\x43\x61ncelEstimationJobResponse\x12\x31\n\x03job\x18\x01 \x01(\x0b\x32$.tessel.uncertainty.v1.EstimationJob\"\xf0\x01\n\x19ListEstimationJobsRequest\x12+\n\x04page\x18\x01 \x01(\x0b\x32\x1d.tessel.common.v1.PageRequest\x12)\n\x05state\x18\x02 \x01(\x0e\x32\x1a.tessel.common.v1.JobState\x12L\n\x06labels\x18\x03 \x03(\x0b\x32<.tessel.uncertainty.v1.ListEstimationJobsRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"i\n\x1aListEstimationJobsResponse\x12\x32\n\x04jobs\x18\x01 \x03(\x0b\x32$.tessel.uncertainty.v1.EstimationJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xd9\x02\n\x19\x45stimateConfidenceRequest\x12\'\n\x06logits\x18\x01 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12.\n\rprobabilities\x18\x02 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12\x36\n\x15stacked_probabilities\x18\x03 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12\x37\n\x06method\x18\x04 \x01(\x0e\x32\'.tessel.uncertainty.v1.ConfidenceMethod\x12I\n\x15mc_dropout_confidence\x18\x05 \x01(\x0e\x32*.tessel.uncertainty.v1.MCDropoutConfidence\x12\'\n\x06labels\x18\x06 \x01(\x0b\x32\x17.tessel.common.v1.Array\"\xa0\x01\n\x1a\x45stimateConfidenceResponse\x12,\n\x0bpredictions\x18\x01 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12+\n\nconfidence\x18\x02 \x01(\x0b\x32\x17.tessel.common.v1.Array\x12\'\n\x06\x65rrors\x18\x03 \x01(\x0b\x32\x17.tessel.common.v1.Array*\xfb\x01\n\x10\x43onfidenceMethod\x12!\n\x1d\x43ONFIDENCE_METHOD_UNSPECIFIED\x10\x00\x12&\n\"CONFIDENCE_METHOD_SOFTMAX_RESPONSE\x10\x01\x12\x1c\n\x18\x43ONFIDENCE_METHOD_MARGIN\x10\x02\x12&\n\"CONFIDENCE_METHOD_NEGATIVE_ENTROPY\x10\x03\x12 \n\x1c\x43ONFIDENCE_METHOD_MC_DROPOUT\x10\x04\x12\x19\n\x15\x43ONFIDENCE_METHOD_AES\x10\x05\x12\x19\n\x15\x43ONFIDENCE_METHOD_PES\x10\x06*\xb4\x02\n\x13MCDropoutConfidence\x12%\n!MC_DROPOUT_CONFIDENCE_UNSPECIFIED\x10\x00\x12*\n&MC_DROPOUT_CONFIDENCE_MEAN_PROBABILITY\x10\x01\x12*\n&MC_DROPOUT_CONFIDENCE_NEGATIVE_ENTROPY\x10\x02\x12\x35\n1MC_DROPOUT_CONFIDENCE_NEGATIVE_PREDICTED_VARIANCE\x10\x03\x12\x30\n,MC_DROPOUT_CONFIDENCE_NEGATIVE_MEAN_VARIANCE\x10\x04\x12\x35\n1MC_DROPOUT_CONFIDENCE_NEGATIVE_MUTUAL_INFORMATION\x10\x05*y\n\x10ServedPrediction\x12!\n\x1dSERVED_PREDICTION_UNSPECIFIED\x10\x00\x12#\n\x1fSERVED_PREDICTION_DETERMINISTIC\x10\x01\x12\x1d\n\x19SERVED_PREDICTION_MC_MEAN\x10\x02*U\n\x05Split\x12\x15\n\x11SPLIT_UNSPECIFIED\x10\x00\x12\x0f\n\x0bSPLIT_TRAIN\x10\x01\x12\x14\n\x10SPLIT_VALIDATION\x10\x02\x12\x0e\n\nSPLIT_TEST\x10\x03\x32\x96\x06\n\x1bUncertaintyEstimatorService\x12|\n\x13\x43reateEstimationJob\x12\x31.tessel.uncertainty.v1.CreateEstimationJobRequest\x1a\x32.tessel.uncertainty.v1.CreateEstimationJobResponse\x12x\n\x10GetEstimationJob\x12..tessel.uncertainty.v1.GetEstimationJobRequest\x1a/.tessel.uncertainty.v1.GetEstimationJobResponse\"\x03\x90\x02\x01\x12\x80\x01\n\x12WatchEstimationJob\x12\x30.tessel.uncertainty.v1.WatchEstimationJobRequest\x1a\x31.tessel.uncertainty.v1.WatchEstimationJobResponse\"\x03\x90\x02\x01\x30\x01\x12|\n\x13\x43\x61ncelEstimationJob\x12\x31.tessel.uncertainty.v1.CancelEstimationJobRequest\x1a\x32.tessel.uncertainty.v1.CancelEstimationJobResponse\x12~\n\x12ListEstimationJobs\x12\x30.tessel.uncertainty.v1.ListEstimationJobsRequest\x1a\x31.tessel.uncertainty.v1.ListEstimationJobsResponse\"\x03\x90\x02\x01\x12~\n\x12\x45stimateConfidence\x12\x30.tessel.uncertainty.v1.EstimateConfidenceRequest\x1a\x31.tessel.uncertainty.v1.EstimateConfidenceResponse\"\x03\x90\x02\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,38 +37,66 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CREATEESTIMATIONJOBREQUEST_LABELSENTRY']._loaded_options = None
   _globals['_CREATEESTIMATIONJOBREQUEST_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_ESTIMATIONJOBSPEC']._serialized_start=157
-  _globals['_ESTIMATIONJOBSPEC']._serialized_end=239
-  _globals['_ESTIMATIONJOBRESULT']._serialized_start=241
-  _globals['_ESTIMATIONJOBRESULT']._serialized_end=365
-  _globals['_ESTIMATIONJOB']._serialized_start=368
-  _globals['_ESTIMATIONJOB']._serialized_end=535
-  _globals['_CREATEESTIMATIONJOBREQUEST']._serialized_start=538
-  _globals['_CREATEESTIMATIONJOBREQUEST']._serialized_end=748
-  _globals['_CREATEESTIMATIONJOBREQUEST_LABELSENTRY']._serialized_start=703
-  _globals['_CREATEESTIMATIONJOBREQUEST_LABELSENTRY']._serialized_end=748
-  _globals['_CREATEESTIMATIONJOBRESPONSE']._serialized_start=750
-  _globals['_CREATEESTIMATIONJOBRESPONSE']._serialized_end=830
-  _globals['_GETESTIMATIONJOBREQUEST']._serialized_start=832
-  _globals['_GETESTIMATIONJOBREQUEST']._serialized_end=869
-  _globals['_GETESTIMATIONJOBRESPONSE']._serialized_start=871
-  _globals['_GETESTIMATIONJOBRESPONSE']._serialized_end=948
-  _globals['_WATCHESTIMATIONJOBREQUEST']._serialized_start=950
-  _globals['_WATCHESTIMATIONJOBREQUEST']._serialized_end=989
-  _globals['_WATCHESTIMATIONJOBRESPONSE']._serialized_start=991
-  _globals['_WATCHESTIMATIONJOBRESPONSE']._serialized_end=1070
-  _globals['_CANCELESTIMATIONJOBREQUEST']._serialized_start=1072
-  _globals['_CANCELESTIMATIONJOBREQUEST']._serialized_end=1128
-  _globals['_CANCELESTIMATIONJOBRESPONSE']._serialized_start=1130
-  _globals['_CANCELESTIMATIONJOBRESPONSE']._serialized_end=1210
-  _globals['_LISTESTIMATIONJOBSREQUEST']._serialized_start=1212
-  _globals['_LISTESTIMATIONJOBSREQUEST']._serialized_end=1327
-  _globals['_LISTESTIMATIONJOBSRESPONSE']._serialized_start=1329
-  _globals['_LISTESTIMATIONJOBSRESPONSE']._serialized_end=1434
-  _globals['_ESTIMATECONFIDENCEREQUEST']._serialized_start=1436
-  _globals['_ESTIMATECONFIDENCEREQUEST']._serialized_end=1504
-  _globals['_ESTIMATECONFIDENCERESPONSE']._serialized_start=1506
-  _globals['_ESTIMATECONFIDENCERESPONSE']._serialized_end=1625
-  _globals['_UNCERTAINTYESTIMATORSERVICE']._serialized_start=1628
-  _globals['_UNCERTAINTYESTIMATORSERVICE']._serialized_end=2397
+  _globals['_LISTESTIMATIONJOBSREQUEST_LABELSENTRY']._loaded_options = None
+  _globals['_LISTESTIMATIONJOBSREQUEST_LABELSENTRY']._serialized_options = b'8\001'
+  _globals['_UNCERTAINTYESTIMATORSERVICE'].methods_by_name['GetEstimationJob']._loaded_options = None
+  _globals['_UNCERTAINTYESTIMATORSERVICE'].methods_by_name['GetEstimationJob']._serialized_options = b'\220\002\001'
+  _globals['_UNCERTAINTYESTIMATORSERVICE'].methods_by_name['WatchEstimationJob']._loaded_options = None
+  _globals['_UNCERTAINTYESTIMATORSERVICE'].methods_by_name['WatchEstimationJob']._serialized_options = b'\220\002\001'
+  _globals['_UNCERTAINTYESTIMATORSERVICE'].methods_by_name['ListEstimationJobs']._loaded_options = None
+  _globals['_UNCERTAINTYESTIMATORSERVICE'].methods_by_name['ListEstimationJobs']._serialized_options = b'\220\002\001'
+  _globals['_UNCERTAINTYESTIMATORSERVICE'].methods_by_name['EstimateConfidence']._loaded_options = None
+  _globals['_UNCERTAINTYESTIMATORSERVICE'].methods_by_name['EstimateConfidence']._serialized_options = b'\220\002\001'
+  _globals['_CONFIDENCEMETHOD']._serialized_start=3381
+  _globals['_CONFIDENCEMETHOD']._serialized_end=3632
+  _globals['_MCDROPOUTCONFIDENCE']._serialized_start=3635
+  _globals['_MCDROPOUTCONFIDENCE']._serialized_end=3943
+  _globals['_SERVEDPREDICTION']._serialized_start=3945
+  _globals['_SERVEDPREDICTION']._serialized_end=4066
+  _globals['_SPLIT']._serialized_start=4068
+  _globals['_SPLIT']._serialized_end=4153
+  _globals['_MCDROPOUTOPTIONS']._serialized_start=193
+  _globals['_MCDROPOUTOPTIONS']._serialized_end=396
+  _globals['_SNAPSHOTOPTIONS']._serialized_start=398
+  _globals['_SNAPSHOTOPTIONS']._serialized_end=481
+  _globals['_ESTIMATIONJOBSPEC']._serialized_start=484
+  _globals['_ESTIMATIONJOBSPEC']._serialized_end=963
+  _globals['_SPLITUSE']._serialized_start=965
+  _globals['_SPLITUSE']._serialized_end=1034
+  _globals['_PESRULE']._serialized_start=1036
+  _globals['_PESRULE']._serialized_end=1079
+  _globals['_ESTIMATIONJOBRESULT']._serialized_start=1082
+  _globals['_ESTIMATIONJOBRESULT']._serialized_end=1652
+  _globals['_ESTIMATIONJOB']._serialized_start=1655
+  _globals['_ESTIMATIONJOB']._serialized_end=1822
+  _globals['_CREATEESTIMATIONJOBREQUEST']._serialized_start=1825
+  _globals['_CREATEESTIMATIONJOBREQUEST']._serialized_end=2055
+  _globals['_CREATEESTIMATIONJOBREQUEST_LABELSENTRY']._serialized_start=2010
+  _globals['_CREATEESTIMATIONJOBREQUEST_LABELSENTRY']._serialized_end=2055
+  _globals['_CREATEESTIMATIONJOBRESPONSE']._serialized_start=2057
+  _globals['_CREATEESTIMATIONJOBRESPONSE']._serialized_end=2137
+  _globals['_GETESTIMATIONJOBREQUEST']._serialized_start=2139
+  _globals['_GETESTIMATIONJOBREQUEST']._serialized_end=2176
+  _globals['_GETESTIMATIONJOBRESPONSE']._serialized_start=2178
+  _globals['_GETESTIMATIONJOBRESPONSE']._serialized_end=2255
+  _globals['_WATCHESTIMATIONJOBREQUEST']._serialized_start=2257
+  _globals['_WATCHESTIMATIONJOBREQUEST']._serialized_end=2296
+  _globals['_WATCHESTIMATIONJOBRESPONSE']._serialized_start=2298
+  _globals['_WATCHESTIMATIONJOBRESPONSE']._serialized_end=2377
+  _globals['_CANCELESTIMATIONJOBREQUEST']._serialized_start=2379
+  _globals['_CANCELESTIMATIONJOBREQUEST']._serialized_end=2435
+  _globals['_CANCELESTIMATIONJOBRESPONSE']._serialized_start=2437
+  _globals['_CANCELESTIMATIONJOBRESPONSE']._serialized_end=2517
+  _globals['_LISTESTIMATIONJOBSREQUEST']._serialized_start=2520
+  _globals['_LISTESTIMATIONJOBSREQUEST']._serialized_end=2760
+  _globals['_LISTESTIMATIONJOBSREQUEST_LABELSENTRY']._serialized_start=2010
+  _globals['_LISTESTIMATIONJOBSREQUEST_LABELSENTRY']._serialized_end=2055
+  _globals['_LISTESTIMATIONJOBSRESPONSE']._serialized_start=2762
+  _globals['_LISTESTIMATIONJOBSRESPONSE']._serialized_end=2867
+  _globals['_ESTIMATECONFIDENCEREQUEST']._serialized_start=2870
+  _globals['_ESTIMATECONFIDENCEREQUEST']._serialized_end=3215
+  _globals['_ESTIMATECONFIDENCERESPONSE']._serialized_start=3218
+  _globals['_ESTIMATECONFIDENCERESPONSE']._serialized_end=3378
+  _globals['_UNCERTAINTYESTIMATORSERVICE']._serialized_start=4156
+  _globals['_UNCERTAINTYESTIMATORSERVICE']._serialized_end=4946
 # @@protoc_insertion_point(module_scope)

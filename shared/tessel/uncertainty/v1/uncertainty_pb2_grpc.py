@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class UncertaintyEstimatorServiceStub:
-    """Confidence functions for classifiers: softmax response, MC-dropout, snapshot ensembles (PES/AES).
+    """Confidence functions for classifiers: softmax response, margin, entropy, MC-dropout and the
+    snapshot-based bias reductions AES and PES (Geifman, Uziel & El-Yaniv 2019). Higher = more confident.
     """
 
     def __init__(self, channel):
@@ -68,7 +69,8 @@ class UncertaintyEstimatorServiceStub:
 
 
 class UncertaintyEstimatorServiceServicer:
-    """Confidence functions for classifiers: softmax response, MC-dropout, snapshot ensembles (PES/AES).
+    """Confidence functions for classifiers: softmax response, margin, entropy, MC-dropout and the
+    snapshot-based bias reductions AES and PES (Geifman, Uziel & El-Yaniv 2019). Higher = more confident.
     """
 
     def CreateEstimationJob(self, request, context):
@@ -103,7 +105,8 @@ class UncertaintyEstimatorServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def EstimateConfidence(self, request, context):
-        """Confidence from logits (softmax response and friends), no model needed.
+        """Confidence from outputs you send (logits, probabilities, or stacked snapshot / MC-pass probabilities),
+        no model needed; at most 1,000,000 entries per array.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -151,7 +154,8 @@ def add_UncertaintyEstimatorServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class UncertaintyEstimatorService:
-    """Confidence functions for classifiers: softmax response, MC-dropout, snapshot ensembles (PES/AES).
+    """Confidence functions for classifiers: softmax response, margin, entropy, MC-dropout and the
+    snapshot-based bias reductions AES and PES (Geifman, Uziel & El-Yaniv 2019). Higher = more confident.
     """
 
     @staticmethod
