@@ -23,9 +23,10 @@ import torch
 from tessel.llm.library_manifest import loss_summary
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.settings import get_settings
-from tessel_block_distiller.core.executors.local import LocalExecutor
+from tessel.runtime.executors.local import LocalExecutor
 from tessel_block_distiller.core.library import build_library
 from tessel_block_distiller.core.spec import LibraryRequest, SearchSpace
+from tessel_block_distiller.core.settings import WORKER
 
 from common import add_device_argument, resolve_device, result_name, write_results
 
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="tessel-distill-bench-") as scratch:
         store = ArtifactStore(Path(scratch).as_uri())
-        executor = _PeakRecordingExecutor(LocalExecutor(threads_per_worker=args.threads))
+        executor = _PeakRecordingExecutor(LocalExecutor(WORKER, threads_per_worker=args.threads))
         outcome = build_library(request, job_id="bench", store=store, executor=executor, progress=lambda **values: None,
                                 max_shards=args.workers)
         capture = store.get_json(store.lookup("distill/bench/capture"))

@@ -9,8 +9,8 @@ import yaml
 from deploy_helpers import KUBE_VERSION, worker_pod_template
 
 from tessel.common.v1 import artifact_pb2
-from tessel_block_distiller.core.executors.kubernetes import indexed_job_manifest
-from tessel_block_distiller.core.settings import DistillerSettings
+from tessel.runtime.executors.kubernetes import indexed_job_manifest
+from tessel_block_distiller.core.settings import WORKER, DistillerSettings
 
 
 @pytest.mark.parametrize("profile", ["ci", "gpu"])
@@ -20,7 +20,7 @@ def test_indexed_job_from_the_chart_template_is_valid_and_keeps_the_chart_settin
     path.write_text(yaml.safe_dump(base))
     settings = DistillerSettings(k8s_pod_template=path, k8s_namespace="tessel", k8s_image="ignored:when-templated")
     ref = artifact_pb2.ArtifactRef(uri="file:///data/artifacts/sha256/ab/" + "ab" * 32, sha256="ab" * 32)
-    job = indexed_job_manifest(name="tessel-distill-x-a1", job_id="x", settings=settings,
+    job = indexed_job_manifest(name="tessel-distill-x-a1", job_id="x", settings=settings, program=WORKER,
                                artifacts_uri="file:///data/artifacts", work_order_ref=ref, shard_count=4)
     kubernetes_validate.validate(job, KUBE_VERSION, strict=True)
 

@@ -8,10 +8,11 @@ from tessel.llm import AttentionConfig, BlockConfig, FFNConfig
 from tessel.llm.nemotron_nas import load_heterogeneous
 from tessel.runtime.errors import InvalidArgument
 from tessel_block_distiller.core.capture import ref_from_dict
-from tessel_block_distiller.core.executors.local import LocalExecutor
+from tessel.runtime.executors.local import LocalExecutor
 from tessel_block_distiller.core.global_kd import run_global_distillation
 from tessel_block_distiller.core.library import build_library
 from tessel_block_distiller.core.spec import GlobalDistillationRequest, LibraryRequest, SearchSpace
+from tessel_block_distiller.core.settings import WORKER
 
 PARENT = "tiny-llama-2l"  # 2 layers, hidden 64, 4 heads, 2 KV heads, FFN 128
 CHILD = (BlockConfig(AttentionConfig("gqa", 1), FFNConfig("mlp", 64)), BlockConfig(AttentionConfig("no_op"), FFNConfig("mlp", 64)))
@@ -29,7 +30,7 @@ def library_ref(corpus_dir, store):
     space = SearchSpace(kv_heads=(1,), ffn_sizes=(64,))
     request = LibraryRequest(parent_model=PARENT, corpus=corpus_dir, search_space=space, token_budget=4096,
                              held_out_tokens=1024, sequence_length=64)
-    return build_library(request, job_id="lib", store=store, executor=LocalExecutor(),
+    return build_library(request, job_id="lib", store=store, executor=LocalExecutor(WORKER),
                          progress=lambda **values: None, max_shards=1).manifest_ref
 
 

@@ -9,9 +9,9 @@ import pytest
 from kubernetes import client
 
 from tessel.common.v1 import artifact_pb2
-from tessel_block_distiller.core.executors import WorkerFailed
-from tessel_block_distiller.core.executors.kubernetes import KubernetesExecutor, job_name
-from tessel_block_distiller.core.settings import DistillerSettings
+from tessel.runtime.executors import WorkerFailed
+from tessel.runtime.executors.kubernetes import KubernetesExecutor
+from tessel_block_distiller.core.settings import WORKER, DistillerSettings
 
 WORK_ORDER = artifact_pb2.ArtifactRef(uri="s3://bucket/sha256/ab/abcd", sha256="ab" * 32)
 JOBS = "batch/v1/jobs"
@@ -32,7 +32,7 @@ def _settings(**changes) -> DistillerSettings:
 
 def _executor(kmock, settings) -> KubernetesExecutor:
     configuration = client.Configuration(host=str(kmock.url).rstrip("/"))
-    return KubernetesExecutor(settings, job_id="JOB-42", attempt=2, api_client=client.ApiClient(configuration))
+    return KubernetesExecutor(settings, WORKER, job_id="JOB-42", attempt=2, api_client=client.ApiClient(configuration))
 
 
 async def _wait_for_job(kmock, name):
@@ -47,7 +47,7 @@ async def _wait_for_job(kmock, name):
 async def test_creates_the_indexed_job_and_returns_when_it_completes(kmock):
     events = []
     run = asyncio.create_task(asyncio.to_thread(_executor(kmock, _settings()).run, _Store(), WORK_ORDER, 3, events.append))
-    name = job_name("JOB-42", 2)
+    name = WORKER.job_name("JOB-42", 2)
     job = await _wait_for_job(kmock, name)
     spec = job["spec"]
     assert name == "tessel-distill-job-42-a2"
@@ -76,7 +76,7 @@ async def test_creates_the_indexed_job_and_returns_when_it_completes(kmock):
 async def test_a_failed_pod_fails_the_run_with_its_reason(kmock):
     run = asyncio.create_task(asyncio.to_thread(_executor(kmock, _settings(k8s_gpus_per_pod=0)).run,
                                                 _Store(), WORK_ORDER, 2, lambda event: None))
-    name = job_name("JOB-42", 2)
+    name = WORKER.job_name("JOB-42", 2)
     job = await _wait_for_job(kmock, name)
     assert "resources" not in job["spec"]["template"]["spec"]["containers"][0]
     kmock.objects["v1/pods", "ml", f"{name}-1-x7k2p"] = {
@@ -106,4 +106,4 @@ async def test_cancelling_deletes_the_job(kmock):
     with pytest.raises(Cancelled):
         await asyncio.to_thread(_executor(kmock, _settings()).run, _Store(), WORK_ORDER, 2, on_event)
     deletes = kmock["delete"]
-    assert len(deletes) == 1 and deletes[0].url.path.endswith(f"/namespaces/ml/jobs/{job_name('JOB-42', 2)}")
+    assert len(deletes) == 1 and deletes[0].url.path.endswith(f"/namespaces/ml/jobs/{WORKER.job_name('JOB-42', 2)}")

@@ -7,9 +7,10 @@ from safetensors.torch import load
 
 from tessel.llm.library_manifest import LIBRARY_SCHEMA, LIBRARY_SCHEMA_VERSION, loss_summary
 from tessel_block_distiller.core.capture import ref_from_dict
-from tessel_block_distiller.core.executors.local import LocalExecutor
+from tessel.runtime.executors.local import LocalExecutor
 from tessel_block_distiller.core.library import build_library
 from tessel_block_distiller.core.spec import LibraryRequest, SearchSpace
+from tessel_block_distiller.core.settings import WORKER
 
 PARENT = "tiny-llama-2l"  # 2 layers, hidden 64, 4 heads, 2 KV heads, FFN 128
 
@@ -24,7 +25,7 @@ def request(corpus_dir, **changes) -> LibraryRequest:
 def test_library_end_to_end_bld_beats_training_free_init(corpus_dir, store, progress_log):
     space = SearchSpace(kv_heads=(2, 1), ffn_sizes=(128, 64), attention_linear=True, ffn_linear=True)
     outcome = build_library(request(corpus_dir, search_space=space), job_id="e2e", store=store,
-                            executor=LocalExecutor(), progress=progress_log, max_shards=2)
+                            executor=LocalExecutor(WORKER), progress=progress_log, max_shards=2)
     manifest = outcome.manifest
     assert manifest["schema"] == LIBRARY_SCHEMA and manifest["schema_version"] == LIBRARY_SCHEMA_VERSION
     assert store.get_json(outcome.manifest_ref) == manifest
@@ -55,7 +56,7 @@ def test_library_end_to_end_bld_beats_training_free_init(corpus_dir, store, prog
 
 def test_killed_worker_loses_no_finished_variant_and_a_rerun_reuses_everything(corpus_dir, store, progress_log):
     space = SearchSpace(kv_heads=(1,), ffn_sizes=(96, 64, 32), attention_no_op=False, ffn_no_op=False)
-    executor = LocalExecutor(restarts=1)
+    executor = LocalExecutor(WORKER, restarts=1)
     finished_before_kill = {}
 
     def progress(**values):
@@ -80,7 +81,7 @@ def test_killed_worker_loses_no_finished_variant_and_a_rerun_reuses_everything(c
     assert started_after == []
 
     again = build_library(request(corpus_dir, search_space=space), job_id="resume", store=store,
-                          executor=LocalExecutor(), progress=progress_log, max_shards=1)
+                          executor=LocalExecutor(WORKER), progress=progress_log, max_shards=1)
     assert again.trained_now == 0 and again.reused == 8
     assert [v["weights"] for v in again.manifest["variants"]] == [v["weights"] for v in outcome.manifest["variants"]]
 

@@ -8,13 +8,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from tessel.distill.v1 import distill_pb2, events_pb2
 from tessel.runtime.errors import InvalidArgument
+from tessel.runtime.executors import make_executor
 from tessel_block_distiller.api.convert import global_request, library_request
 from tessel_block_distiller.core import inputs
-from tessel_block_distiller.core.executors.kubernetes import KubernetesExecutor
-from tessel_block_distiller.core.executors.local import LocalExecutor
 from tessel_block_distiller.core.global_kd import run_global_distillation
 from tessel_block_distiller.core.library import build_library
-from tessel_block_distiller.core.settings import DistillerSettings, get_distiller_settings
+from tessel_block_distiller.core.settings import WORKER, DistillerSettings, get_distiller_settings
 from tessel_block_distiller.core.spec import validate_global, validate_library
 
 LIBRARY_READY_SUBJECT = "tessel.distill.v1.library_ready"
@@ -30,21 +29,15 @@ def validate_spec(spec: distill_pb2.DistillationJobSpec, settings: DistillerSett
     if kind == "library":
         request = library_request(spec.library, settings)
         folder = inputs.resolve_parent(request.parent_model, field="spec.library.parent_model")
+        inputs.confined_corpus(request.corpus, field="spec.library.corpus")
         validate_library(request, inputs.parent_shape(folder, field="spec.library.parent_model"))
     elif kind == "global_kd":
         request = global_request(spec.global_kd)
         folder = inputs.resolve_parent(request.parent_model, field="spec.global_kd.parent_model")
+        inputs.confined_corpus(request.corpus, field="spec.global_kd.corpus")
         validate_global(request, inputs.parent_shape(folder, field="spec.global_kd.parent_model"))
     else:
         raise InvalidArgument("one of library or global_kd is required", field="spec")
-
-
-def make_executor(executor: str, settings: DistillerSettings, *, job_id: str, attempt: int):
-    if executor == "kubernetes":
-        return KubernetesExecutor(settings, job_id=job_id, attempt=attempt), settings.k8s_max_pods
-    workers = settings.local_workers()
-    return LocalExecutor(threads_per_worker=settings.threads_per_worker,
-                         restarts=settings.worker_restarts), workers
 
 
 async def run_distillation_job(ctx, spec: distill_pb2.DistillationJobSpec,
@@ -53,7 +46,8 @@ async def run_distillation_job(ctx, spec: distill_pb2.DistillationJobSpec,
     await asyncio.to_thread(validate_spec, spec, settings)
     if spec.WhichOneof("kind") == "library":
         request = library_request(spec.library, settings)
-        executor, max_shards = make_executor(request.executor, settings, job_id=ctx.job_id, attempt=ctx.attempt)
+        executor, max_shards = make_executor(settings, WORKER, executor=request.executor, job_id=ctx.job_id,
+                                             attempt=ctx.attempt)
         outcome = await asyncio.to_thread(
             build_library, request, job_id=ctx.job_id, store=ctx.artifacts, executor=executor,
             progress=ctx.progress, max_shards=max_shards,

@@ -16,10 +16,10 @@ from tessel.llm.block_config import BlockConfig, ParentShape, subblock_parameter
 from tessel.llm.library_manifest import LIBRARY_SCHEMA as MANIFEST_SCHEMA
 from tessel.llm.library_manifest import LIBRARY_SCHEMA_VERSION as MANIFEST_SCHEMA_VERSION
 from tessel.llm.nemotron_nas import is_exact_in_nemotron_nas
+from tessel.runtime.executors import Executor
 from tessel_block_distiller.core import inputs
 from tessel_block_distiller.core.capture import capture_activations, parent_subblock_weights
 from tessel_block_distiller.core.distill_unit import untrained_result
-from tessel_block_distiller.core.executors import Executor
 from tessel_block_distiller.core.spec import LibraryRequest, SearchSpace, validate_library
 from tessel_block_distiller.core.variants import (
     WORK_ORDER_SCHEMA,

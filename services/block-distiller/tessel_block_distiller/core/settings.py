@@ -1,39 +1,26 @@
-"""Block-distiller settings from `TESSEL_BLOCK_DISTILLER_*` (docs/conventions.md)."""
+"""Block-distiller settings from `TESSEL_BLOCK_DISTILLER_*` (docs/conventions.md): the shared executor
+settings under the distiller's prefix."""
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
-from pathlib import Path
-from typing import Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from tessel.runtime.executors import WorkerProgram
+from tessel.runtime.executors.settings import ExecutorSettings
+
+# What the executors start: `python -m tessel_block_distiller.worker` on a shard of the pending variants.
+WORKER = WorkerProgram(
+    module="tessel_block_distiller.worker", env_prefix="TESSEL_BLOCK_DISTILLER_", app="tessel-block-distiller",
+    job_label="tessel.dev/distillation-job", job_prefix="tessel-distill",
+)
 
 
-class DistillerSettings(BaseSettings):
+class DistillerSettings(ExecutorSettings):
     model_config = SettingsConfigDict(env_prefix="TESSEL_BLOCK_DISTILLER_", extra="ignore")
 
-    executor: Literal["local", "kubernetes"] = "local"
-    # Local worker processes; 0 = one per two CPU cores.
-    workers: int = Field(default=0, ge=0)
-    threads_per_worker: int = Field(default=1, ge=1)
-    # A crashed local worker is restarted this many times (it skips the variants it already stored).
-    worker_restarts: int = Field(default=2, ge=0)
     k8s_image: str = "tessel-block-distiller:0.1.0"
-    k8s_namespace: str = "default"
-    k8s_service_account: str = ""
-    k8s_gpus_per_pod: int = Field(default=0, ge=0)
-    k8s_node_selector: dict[str, str] = Field(default_factory=dict)
-    k8s_tolerations: list[dict] = Field(default_factory=list)
-    # Base pod template the Helm chart mounts (volumes, hardening, runtime env, NetworkPolicy labels).
-    k8s_pod_template: Path | None = None
-    # Pods of the Indexed Job (each takes a contiguous shard of the pending variants).
-    k8s_max_pods: int = Field(default=8, ge=1)
-    k8s_poll_seconds: float = Field(default=5.0, gt=0)
-
-    def local_workers(self) -> int:
-        return self.workers or max(1, (os.cpu_count() or 2) // 2)
 
 
 @lru_cache(maxsize=1)

@@ -11,13 +11,14 @@ import threading
 import time
 from collections import deque
 
-from tessel_block_distiller.core.executors import OnEvent, WorkerFailed, worker_command
+from tessel.runtime.executors import OnEvent, WorkerFailed, WorkerProgram, worker_command
 
 
 class LocalExecutor:
     """One worker process per shard (the caller sizes the shard count to the machine)."""
 
-    def __init__(self, *, threads_per_worker: int = 1, restarts: int = 2) -> None:
+    def __init__(self, program: WorkerProgram, *, threads_per_worker: int = 1, restarts: int = 2) -> None:
+        self.program = program
         self.threads_per_worker = threads_per_worker
         self.restarts = restarts
         # Live processes by shard index (tests kill one to check resumption).
@@ -29,14 +30,14 @@ class LocalExecutor:
         env = {
             **os.environ,
             "TESSEL_ARTIFACTS_URI": store.root_uri,
-            "TESSEL_BLOCK_DISTILLER_THREADS_PER_WORKER": str(self.threads_per_worker),
+            self.program.threads_env: str(self.threads_per_worker),
             "OMP_NUM_THREADS": str(self.threads_per_worker),
         }
         restarts_left = {index: self.restarts for index in range(shard_count)}
 
         def start(index: int) -> None:
             process = subprocess.Popen(
-                [sys.executable, *worker_command(work_order_ref, shard_count), "--shard-index", str(index)],
+                [sys.executable, *worker_command(self.program, work_order_ref, shard_count), "--shard-index", str(index)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
             )
             stderr_tails[index] = deque(maxlen=20)

@@ -6,34 +6,27 @@ so call `run` from a thread. A failed Job ends the run with the failed pod's rea
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from tessel_block_distiller.core.executors import OnEvent, WorkerFailed, worker_command
-from tessel_block_distiller.core.settings import DistillerSettings
+from tessel.runtime.executors import OnEvent, WorkerFailed, WorkerProgram, worker_command
+from tessel.runtime.executors.settings import ExecutorSettings
 
 GPU_RESOURCE = "nvidia.com/gpu"
 
 
-def job_name(job_id: str, attempt: int) -> str:
-    slug = re.sub(r"[^a-z0-9-]", "-", job_id.lower()).strip("-")[:40]
-    return f"tessel-distill-{slug}-a{attempt}"
-
-
 def indexed_job_manifest(
-    *, name: str, job_id: str, settings: DistillerSettings, artifacts_uri: str, work_order_ref, shard_count: int
+    *, name: str, job_id: str, settings: ExecutorSettings, program: WorkerProgram, artifacts_uri: str, work_order_ref,
+    shard_count: int,
 ) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": "worker",
         "image": settings.k8s_image,
-        "command": ["python", *worker_command(work_order_ref, shard_count)],
+        "command": ["python", *worker_command(program, work_order_ref, shard_count)],
         "env": [
             {"name": "TESSEL_ARTIFACTS_URI", "value": artifacts_uri},
-            {"name": "TESSEL_BLOCK_DISTILLER_THREADS_PER_WORKER", "value": str(settings.threads_per_worker)},
+            {"name": program.threads_env, "value": str(settings.threads_per_worker)},
             {"name": "TESSEL_DEVICE", "value": "cuda" if settings.k8s_gpus_per_pod else "cpu"},
         ],
     }
@@ -47,7 +40,7 @@ def indexed_job_manifest(
         pod_spec["nodeSelector"] = dict(settings.k8s_node_selector)
     if settings.k8s_tolerations:
         pod_spec["tolerations"] = list(settings.k8s_tolerations)
-    labels = {"app.kubernetes.io/name": "tessel-block-distiller", "tessel.dev/distillation-job": job_id[:63]}
+    labels = {"app.kubernetes.io/name": program.app, program.job_label: job_id[:63]}
     template = {"metadata": {"labels": labels}, "spec": pod_spec}
     if settings.k8s_pod_template is not None:
         template = _from_base_template(settings.k8s_pod_template, container, labels)
@@ -59,7 +52,7 @@ def indexed_job_manifest(
             "completionMode": "Indexed",
             "completions": shard_count,
             "parallelism": shard_count,
-            # A failed pod fails the Job; the distillation job's own resume retries without redoing work.
+            # A failed pod fails the Job; the service job's own resume retries without redoing work.
             "backoffLimit": 0,
             "ttlSecondsAfterFinished": 86_400,
             "template": template,
@@ -71,6 +64,8 @@ def _from_base_template(path: Path, container: dict[str, Any], labels: dict[str,
     """The chart's worker pod template (hardening, volumes, runtime env, placement, resources, the labels
     its NetworkPolicies select on) with this run's command, env and labels added. What the template
     sets wins over the executor's own defaults, so the chart stays the one place a cluster is described."""
+    import yaml  # with the kubernetes client (only services that fan out to a cluster install it)
+
     template = yaml.safe_load(Path(path).read_text())
     template.setdefault("metadata", {}).setdefault("labels", {}).update(labels)
     spec = template.setdefault("spec", {})
@@ -88,8 +83,10 @@ def _from_base_template(path: Path, container: dict[str, Any], labels: dict[str,
 
 
 class KubernetesExecutor:
-    def __init__(self, settings: DistillerSettings, *, job_id: str, attempt: int, api_client=None) -> None:
+    def __init__(self, settings: ExecutorSettings, program: WorkerProgram, *, job_id: str, attempt: int,
+                 api_client=None) -> None:
         self.settings = settings
+        self.program = program
         self.job_id = job_id
         self.attempt = attempt
         self._api_client = api_client
@@ -112,9 +109,9 @@ class KubernetesExecutor:
         batch = client.BatchV1Api(self._client())
         core = client.CoreV1Api(self._client())
         namespace = self.settings.k8s_namespace
-        name = job_name(self.job_id, self.attempt)
+        name = self.program.job_name(self.job_id, self.attempt)
         manifest = indexed_job_manifest(
-            name=name, job_id=self.job_id, settings=self.settings, artifacts_uri=store.root_uri,
+            name=name, job_id=self.job_id, settings=self.settings, program=self.program, artifacts_uri=store.root_uri,
             work_order_ref=work_order_ref, shard_count=shard_count,
         )
         try:
