@@ -15,7 +15,7 @@ def random_library(seed: int, *, num_layers: int = 3, per_subblock: int = 3) -> 
                 params = 0 if k == per_subblock - 1 else rng.randint(10, 100) * (per_subblock - k)
                 variants.append(ScoredVariant(
                     layer=layer, subblock=subblock,
-                    config={"kind": "no_op"} if params == 0 else {"kind": "mlp", "intermediate_size": params},
+                    config=_config(subblock, per_subblock - k if params else 0),
                     is_parent=k == 0,
                     scores={"kl": Score(0.0 if k == 0 else rng.uniform(0.01, 1.0), 0.01),
                             "lm_loss_delta": Score(rng.uniform(0.0, 1.0), 0.01)},
@@ -30,6 +30,15 @@ def random_library(seed: int, *, num_layers: int = 3, per_subblock: int = 3) -> 
                       decode_seconds_per_token=1e-5),
         variants=variants,
     )
+
+
+def _config(subblock: str, width: int) -> dict:
+    """The same config at every layer for the same k (as in a real library); costs still vary per layer."""
+    if width == 0:
+        return {"kind": "no_op"}
+    if subblock == "attention":
+        return {"kind": "gqa", "num_key_value_heads": width}
+    return {"kind": "mlp", "intermediate_size": 64 * width}
 
 
 @pytest.fixture
