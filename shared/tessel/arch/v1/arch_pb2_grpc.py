@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class ArchSolverServiceStub:
-    """Chooses one variant per layer by mixed-integer programming and assembles the child model.
+    """Chooses one variant per (layer, subblock) by mixed-integer programming over a scored library, and
+    assembles and exports the child model.
     """
 
     def __init__(self, channel):
@@ -35,6 +36,16 @@ class ArchSolverServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.Solve = channel.unary_unary(
+                '/tessel.arch.v1.ArchSolverService/Solve',
+                request_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveRequest.SerializeToString,
+                response_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveResponse.FromString,
+                _registered_method=True)
+        self.SolveSweep = channel.unary_unary(
+                '/tessel.arch.v1.ArchSolverService/SolveSweep',
+                request_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepRequest.SerializeToString,
+                response_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepResponse.FromString,
+                _registered_method=True)
         self.CreateAssemblyJob = channel.unary_unary(
                 '/tessel.arch.v1.ArchSolverService/CreateAssemblyJob',
                 request_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.CreateAssemblyJobRequest.SerializeToString,
@@ -60,24 +71,34 @@ class ArchSolverServiceStub:
                 request_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.ListAssemblyJobsRequest.SerializeToString,
                 response_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.ListAssemblyJobsResponse.FromString,
                 _registered_method=True)
-        self.Solve = channel.unary_unary(
-                '/tessel.arch.v1.ArchSolverService/Solve',
-                request_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveRequest.SerializeToString,
-                response_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveResponse.FromString,
-                _registered_method=True)
-        self.SolveSweep = channel.unary_unary(
-                '/tessel.arch.v1.ArchSolverService/SolveSweep',
-                request_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepRequest.SerializeToString,
-                response_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepResponse.FromString,
-                _registered_method=True)
 
 
 class ArchSolverServiceServicer:
-    """Chooses one variant per layer by mixed-integer programming and assembles the child model.
+    """Chooses one variant per (layer, subblock) by mixed-integer programming over a scored library, and
+    assembles and exports the child model.
     """
 
+    def Solve(self, request, context):
+        """Solve one budgeted MIP (or a baseline) over a scored library. Infeasible budgets answer
+        FAILED_PRECONDITION naming the binding budget (e.g. "budget.min_throughput_tokens_per_second")
+        and its tightest achievable value. Stores each solution in the artifact store and publishes
+        tessel.arch.v1.architecture_solved.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SolveSweep(self, request, context):
+        """Solve for a list of budgets against the same scored library: the Pareto front. An infeasible
+        point is an answer in the response, not an error.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateAssemblyJob(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Assemble a solution's child from the block library and export a Hugging Face folder.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -107,23 +128,19 @@ class ArchSolverServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def Solve(self, request, context):
-        """Solve one budgeted MIP over a scored library.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def SolveSweep(self, request, context):
-        """Solve for a list of budgets (a throughput/quality frontier).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
 
 def add_ArchSolverServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'Solve': grpc.unary_unary_rpc_method_handler(
+                    servicer.Solve,
+                    request_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveRequest.FromString,
+                    response_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveResponse.SerializeToString,
+            ),
+            'SolveSweep': grpc.unary_unary_rpc_method_handler(
+                    servicer.SolveSweep,
+                    request_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepRequest.FromString,
+                    response_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepResponse.SerializeToString,
+            ),
             'CreateAssemblyJob': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateAssemblyJob,
                     request_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.CreateAssemblyJobRequest.FromString,
@@ -149,16 +166,6 @@ def add_ArchSolverServiceServicer_to_server(servicer, server):
                     request_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.ListAssemblyJobsRequest.FromString,
                     response_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.ListAssemblyJobsResponse.SerializeToString,
             ),
-            'Solve': grpc.unary_unary_rpc_method_handler(
-                    servicer.Solve,
-                    request_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveRequest.FromString,
-                    response_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveResponse.SerializeToString,
-            ),
-            'SolveSweep': grpc.unary_unary_rpc_method_handler(
-                    servicer.SolveSweep,
-                    request_deserializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepRequest.FromString,
-                    response_serializer=tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepResponse.SerializeToString,
-            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'tessel.arch.v1.ArchSolverService', rpc_method_handlers)
@@ -168,8 +175,63 @@ def add_ArchSolverServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ArchSolverService:
-    """Chooses one variant per layer by mixed-integer programming and assembles the child model.
+    """Chooses one variant per (layer, subblock) by mixed-integer programming over a scored library, and
+    assembles and exports the child model.
     """
+
+    @staticmethod
+    def Solve(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tessel.arch.v1.ArchSolverService/Solve',
+            tessel_dot_arch_dot_v1_dot_arch__pb2.SolveRequest.SerializeToString,
+            tessel_dot_arch_dot_v1_dot_arch__pb2.SolveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SolveSweep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tessel.arch.v1.ArchSolverService/SolveSweep',
+            tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepRequest.SerializeToString,
+            tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def CreateAssemblyJob(request,
@@ -296,60 +358,6 @@ class ArchSolverService:
             '/tessel.arch.v1.ArchSolverService/ListAssemblyJobs',
             tessel_dot_arch_dot_v1_dot_arch__pb2.ListAssemblyJobsRequest.SerializeToString,
             tessel_dot_arch_dot_v1_dot_arch__pb2.ListAssemblyJobsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Solve(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/tessel.arch.v1.ArchSolverService/Solve',
-            tessel_dot_arch_dot_v1_dot_arch__pb2.SolveRequest.SerializeToString,
-            tessel_dot_arch_dot_v1_dot_arch__pb2.SolveResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def SolveSweep(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/tessel.arch.v1.ArchSolverService/SolveSweep',
-            tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepRequest.SerializeToString,
-            tessel_dot_arch_dot_v1_dot_arch__pb2.SolveSweepResponse.FromString,
             options,
             channel_credentials,
             insecure,
