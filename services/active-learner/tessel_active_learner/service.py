@@ -1,18 +1,25 @@
-"""The active-learner service definition. Its capability is not built yet: the contract is served and
-every RPC answers UNIMPLEMENTED with a message naming the missing capability."""
+"""The active-learner service definition: what `python -m tessel_active_learner` runs."""
 
 from __future__ import annotations
 
 from tessel.active.v1 import active_pb2, active_pb2_grpc
-from tessel.runtime.placeholder import unimplemented_servicer
+from tessel.runtime.jobs import JobManager
 from tessel.runtime.server import ServiceDefinition, ServiceRuntime
+from tessel_active_learner.api.servicer import ActiveLearnerServicer
+from tessel_active_learner.api.sessions import run_session
 
-_SERVICE = active_pb2.DESCRIPTOR.services_by_name["ActiveLearnerService"]
+SERVICE = "active-learner"
 
 
 def _setup(runtime: ServiceRuntime) -> None:
-    servicer = unimplemented_servicer(active_pb2_grpc.ActiveLearnerServiceServicer, _SERVICE, "the active-learner capability (coreset, uncertainty sampling, iNAS)")
-    active_pb2_grpc.add_ActiveLearnerServiceServicer_to_server(servicer, runtime.server)
+    # "sessions" is interactive: a session waiting for labels is parked (JOB_STATE_WAITING), not holding a worker.
+    jobs = runtime.add_job_manager(
+        JobManager(
+            service=SERVICE, resource="sessions", job_type=active_pb2.Session, messaging=runtime.messaging,
+            artifacts=runtime.artifacts, run=run_session,
+        )
+    )
+    active_pb2_grpc.add_ActiveLearnerServiceServicer_to_server(ActiveLearnerServicer(jobs, runtime), runtime.server)
 
 
-DEFINITION = ServiceDefinition(name="active-learner", setup=_setup)
+DEFINITION = ServiceDefinition(name=SERVICE, setup=_setup)

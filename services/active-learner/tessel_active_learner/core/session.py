@@ -188,7 +188,8 @@ def _tensor(x: np.ndarray) -> torch.Tensor:
 
 
 def advance(settings: SessionSettings, data: DatasetSplits, pool: np.ndarray, state: SessionState, *,
-            simulated: bool, on_epoch: OnEpoch | None = None) -> bool:
+            simulated: bool, on_epoch: OnEpoch | None = None,
+            on_round: Callable[[RoundLog], None] | None = None) -> bool:
     """Run rounds until the label budget is spent (True) or labels are needed (False: `state.pending` holds
     the batch to label). A simulated oracle reveals the dataset's labels and never stops for them."""
     if state.pending:
@@ -203,6 +204,8 @@ def advance(settings: SessionSettings, data: DatasetSplits, pool: np.ndarray, st
         model, log = train_round(settings, data, state, on_epoch)
         batch, query_seconds = next_query(settings, model, data, pool, state)
         state.rounds.append(replace(log, query_seconds=query_seconds))
+        if on_round is not None:
+            on_round(state.rounds[-1])
         if not batch:
             return True
         if not simulated:

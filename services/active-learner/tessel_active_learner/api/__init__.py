@@ -1,0 +1,1 @@
+"""gRPC adapter: proto <-> core conversion, the session job handler and the servicer."""
