@@ -130,7 +130,7 @@ def _config_of(value: ChoiceValue, layer: int, subblock: str, by_id: dict[str, d
     config_type = AttentionConfig if subblock == "attention" else FFNConfig
     if isinstance(value, AttentionConfig | FFNConfig):
         if not isinstance(value, config_type):
-            raise InvalidArgument(f"a {type(value).__name__} is not a {subblock} variant", field=field)
+            raise InvalidArgument(f"{type(value).__name__} is not an {subblock} variant", field=field)
         return value
     if isinstance(value, bool):
         raise InvalidArgument(f"not a variant: {value!r}", field=field)
