@@ -19,6 +19,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "metrics": ("tessel.cli.metrics:metrics", "Selective-prediction metrics: risk-coverage, AURC, PA."),
     "selective": ("tessel.cli.selective:selective", "Train selective classifiers and certify a risk."),
     "distill": ("tessel.cli.distill:distill", "Build block libraries (BLD) and run global KD."),
+    "active": ("tessel.cli.active:active", "Active learning: coreset selection, sessions, iNAS."),
 }
 
 
