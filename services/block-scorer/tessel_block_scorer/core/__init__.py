@@ -1,0 +1,1 @@
+"""Pure scoring and cost code (no grpc/nats)."""
