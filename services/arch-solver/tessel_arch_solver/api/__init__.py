@@ -1,0 +1,1 @@
+"""gRPC adapter: proto <-> core types, the Solve/SolveSweep RPCs and the assembly-job handler."""
