@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from safetensors.torch import load_file, save_file
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from tessel.llm.block_config import AttentionConfig, BlockConfig, FFNConfig, ParentShape
+from tessel.llm.hf_modeling import AUTO_MAP, REMOTE_CODE_DIR, REMOTE_CODE_FILES
 from tessel.llm.model import block_configs_of, build_model
 from tessel.runtime.errors import InvalidArgument
 
@@ -84,13 +86,39 @@ def from_decilm(data: dict[str, Any], *, num_attention_heads: int, hidden_size: 
     return BlockConfig(attention_config, ffn_config)
 
 
-def save_heterogeneous(model: LlamaForCausalLM, folder: str | Path, *, blocks: list[BlockConfig] | None = None) -> Path:
-    """Write config.json (nemotron-nas schema) and model.safetensors (DeciLM parameter names)."""
+def nemotron_nas_flags(blocks: list[BlockConfig], parent: ParentShape) -> list[dict[str, Any]]:
+    """Choices that servers reading `block_configs` will not rebuild exactly, or not run at all."""
+    flags = []
+    for layer, block in enumerate(blocks):
+        if block.ffn.kind == "mlp" and not is_exact_in_nemotron_nas(block, parent.hidden_size):
+            size = block.ffn.intermediate_size
+            rebuilt = intermediate_size_for(ffn_mult_for(size, parent.hidden_size), parent.hidden_size)
+            flags.append({
+                "layer": layer, "subblock": "ffn", "code": "ffn_mult_inexact", "exact": size, "schema_builds": rebuilt,
+                "message": f"intermediate_size {size} is not expressible as ffn_mult (servers rebuild {rebuilt}, a "
+                           f"multiple of {NEMOTRON_NAS_FFN_ROUNDING}); the exact size is in tessel_block_configs, "
+                           "which Tessel's loader and the bundled modeling file read",
+            })
+        for subblock, kind in (("attention", block.attention.kind), ("ffn", block.ffn.kind)):
+            if kind == "linear":
+                flags.append({
+                    "layer": layer, "subblock": subblock, "code": "replace_with_linear",
+                    "message": "replace_with_linear is in the schema but vLLM, SGLang and exllama do not run it "
+                               "(TensorRT-LLM and the bundled modeling file do)",
+                })
+    return flags
+
+
+def save_heterogeneous(model: LlamaForCausalLM, folder: str | Path, *, blocks: list[BlockConfig] | None = None,
+                       remote_code: bool = False) -> Path:
+    """Write config.json (nemotron-nas schema) and model.safetensors (DeciLM parameter names); with
+    `remote_code`, also the bundled modeling files and `auto_map` (plain `transformers` loads the folder)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     blocks = blocks or block_configs_of(model)
     parent = ParentShape.of(model.config)
     config = model.config.to_dict()
+    dtype = str(model.dtype).removeprefix("torch.")
     config.update(
         {
             "model_type": "nemotron-nas",
@@ -100,10 +128,17 @@ def save_heterogeneous(model: LlamaForCausalLM, folder: str | Path, *, blocks: l
             "tessel_parent_intermediate_size": parent.intermediate_size,
             "tessel_parent_num_key_value_heads": parent.num_key_value_heads,
             "tessel_nemotron_nas_exact": all(is_exact_in_nemotron_nas(b, parent.hidden_size) for b in blocks),
+            "tessel_nemotron_nas_flags": nemotron_nas_flags(blocks, parent),
             "intermediate_size": None,
             "num_key_value_heads": None,
+            "dtype": dtype,
+            "torch_dtype": dtype,
         }
     )
+    if remote_code:
+        config["auto_map"] = dict(AUTO_MAP)
+        for name in REMOTE_CODE_FILES:
+            shutil.copyfile(REMOTE_CODE_DIR / name, folder / name)
     (folder / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
     if model.config.tie_word_embeddings:
@@ -125,7 +160,7 @@ def read_block_configs(config: dict[str, Any]) -> list[BlockConfig]:
 
 def _parent_config(config: dict[str, Any], blocks: list[BlockConfig]) -> LlamaConfig:
     """The homogeneous config the blocks override: the parent's sizes where recorded, else the largest."""
-    values = {k: v for k, v in config.items() if not k.startswith("tessel_") and k not in ("block_configs", "auto_map")}
+    values = {k: v for k, v in config.items() if not k.startswith("tessel_") and k not in ("block_configs", "auto_map", "torch_dtype")}
     values["model_type"] = "llama"
     values["architectures"] = ["LlamaForCausalLM"]
     kv_heads = [b.attention.num_key_value_heads for b in blocks if b.attention.kind == "gqa"]
