@@ -1,18 +1,24 @@
-"""The uncertainty-estimator service definition. Its capability is not built yet: the contract is served and
-every RPC answers UNIMPLEMENTED with a message naming the missing capability."""
+"""The uncertainty-estimator service definition: what `python -m tessel_uncertainty_estimator` runs."""
 
 from __future__ import annotations
 
-from tessel.uncertainty.v1 import uncertainty_pb2, uncertainty_pb2_grpc
-from tessel.runtime.placeholder import unimplemented_servicer
+from tessel.runtime.jobs import JobManager
 from tessel.runtime.server import ServiceDefinition, ServiceRuntime
+from tessel.uncertainty.v1 import uncertainty_pb2, uncertainty_pb2_grpc
+from tessel_uncertainty_estimator.api.jobs import run_estimation_job
+from tessel_uncertainty_estimator.api.servicer import servicer_for
 
-_SERVICE = uncertainty_pb2.DESCRIPTOR.services_by_name["UncertaintyEstimatorService"]
+SERVICE = "uncertainty-estimator"
 
 
 def _setup(runtime: ServiceRuntime) -> None:
-    servicer = unimplemented_servicer(uncertainty_pb2_grpc.UncertaintyEstimatorServiceServicer, _SERVICE, "the uncertainty-estimator capability (SR, MC-dropout, PES/AES)")
-    uncertainty_pb2_grpc.add_UncertaintyEstimatorServiceServicer_to_server(servicer, runtime.server)
+    jobs = runtime.add_job_manager(
+        JobManager(
+            service=SERVICE, resource="estimation", job_type=uncertainty_pb2.EstimationJob,
+            messaging=runtime.messaging, artifacts=runtime.artifacts, run=run_estimation_job,
+        )
+    )
+    uncertainty_pb2_grpc.add_UncertaintyEstimatorServiceServicer_to_server(servicer_for(jobs, runtime), runtime.server)
 
 
-DEFINITION = ServiceDefinition(name="uncertainty-estimator", setup=_setup)
+DEFINITION = ServiceDefinition(name=SERVICE, setup=_setup)

@@ -177,15 +177,28 @@ def run_mc_dropout(model: nn.Module, x: torch.Tensor, settings: MCDropoutSetting
                 out = (out[0] if isinstance(out, tuple) else out).float()
                 out = out.reshape(reps, len(batch), *out.shape[1:])
                 draws.append(torch.softmax(out, -1) if task == "classification" else out.reshape(reps, len(batch)))
-            values = torch.cat(draws).double()  # [T, B, C] or [T, B]
-            means.append(values.mean(0).float())
-            variances.append(values.var(0, correction=1).float())
-            if task == "classification":
-                entropies.append(_entropy(values).mean(0).float())
+            chunk = result_from_passes(torch.cat(draws), task=task)
+            means.append(chunk.mean)
+            variances.append(chunk.variance)
+            if chunk.expected_entropy is not None:
+                entropies.append(chunk.expected_entropy)
             if settings.keep_passes:
-                kept.append(values.float())
+                kept.append(torch.cat(draws))
     return MCDropoutResult(
         mean=torch.cat(means), variance=torch.cat(variances),
         expected_entropy=torch.cat(entropies) if entropies else None, passes=T,
         probabilities=torch.cat(kept, dim=1) if kept else None,
+    )
+
+
+def result_from_passes(values: torch.Tensor, *, task: str = "classification") -> MCDropoutResult:
+    """Statistics of per-pass outputs: probabilities [T, N, C] (classification) or outputs [T, N]."""
+    if values.dim() != (3 if task == "classification" else 2) or values.shape[0] < 2:
+        raise InvalidArgument(f"needs [passes >= 2, n{', classes' if task == 'classification' else ''}], got "
+                              f"{list(values.shape)}", field="passes")
+    values = values.double()  # accumulate in double: variances of near-equal probabilities
+    return MCDropoutResult(
+        mean=values.mean(0).float(), variance=values.var(0, correction=1).float(),
+        expected_entropy=_entropy(values).mean(0).float() if task == "classification" else None,
+        passes=int(values.shape[0]),
     )

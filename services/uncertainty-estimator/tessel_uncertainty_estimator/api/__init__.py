@@ -1,0 +1,1 @@
+"""gRPC adapter: proto <-> core conversion, the servicer and the estimation-job handler."""
