@@ -189,7 +189,7 @@ class MeasurementJobSpec(_message.Message):
     def __init__(self, architecture: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., scenarios: _Optional[_Iterable[_Union[_scenario_pb2.Scenario, _Mapping]]] = ..., scored_library: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., block_configs: _Optional[_Iterable[_Union[_distill_pb2.BlockConfig, _Mapping]]] = ..., options: _Optional[_Union[CostOptions, _Mapping]] = ...) -> None: ...
 
 class Measurement(_message.Message):
-    __slots__ = ("scenario", "prefill_seconds", "predicted_prefill_seconds", "prefill_error_percent", "decode_seconds_per_token", "predicted_decode_seconds_per_token", "decode_error_percent", "decode_tokens_per_second", "peak_memory_bytes", "predicted_memory_bytes")
+    __slots__ = ("scenario", "prefill_seconds", "predicted_prefill_seconds", "prefill_error_percent", "decode_seconds_per_token", "predicted_decode_seconds_per_token", "decode_error_percent", "decode_tokens_per_second", "peak_memory_bytes", "predicted_memory_bytes", "total_seconds", "predicted_total_seconds", "error_percent", "device")
     SCENARIO_FIELD_NUMBER: _ClassVar[int]
     PREFILL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     PREDICTED_PREFILL_SECONDS_FIELD_NUMBER: _ClassVar[int]
@@ -200,6 +200,10 @@ class Measurement(_message.Message):
     DECODE_TOKENS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     PEAK_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     PREDICTED_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    PREDICTED_TOTAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
     scenario: _scenario_pb2.Scenario
     prefill_seconds: float
     predicted_prefill_seconds: float
@@ -210,7 +214,11 @@ class Measurement(_message.Message):
     decode_tokens_per_second: float
     peak_memory_bytes: int
     predicted_memory_bytes: int
-    def __init__(self, scenario: _Optional[_Union[_scenario_pb2.Scenario, _Mapping]] = ..., prefill_seconds: _Optional[float] = ..., predicted_prefill_seconds: _Optional[float] = ..., prefill_error_percent: _Optional[float] = ..., decode_seconds_per_token: _Optional[float] = ..., predicted_decode_seconds_per_token: _Optional[float] = ..., decode_error_percent: _Optional[float] = ..., decode_tokens_per_second: _Optional[float] = ..., peak_memory_bytes: _Optional[int] = ..., predicted_memory_bytes: _Optional[int] = ...) -> None: ...
+    total_seconds: float
+    predicted_total_seconds: float
+    error_percent: float
+    device: str
+    def __init__(self, scenario: _Optional[_Union[_scenario_pb2.Scenario, _Mapping]] = ..., prefill_seconds: _Optional[float] = ..., predicted_prefill_seconds: _Optional[float] = ..., prefill_error_percent: _Optional[float] = ..., decode_seconds_per_token: _Optional[float] = ..., predicted_decode_seconds_per_token: _Optional[float] = ..., decode_error_percent: _Optional[float] = ..., decode_tokens_per_second: _Optional[float] = ..., peak_memory_bytes: _Optional[int] = ..., predicted_memory_bytes: _Optional[int] = ..., total_seconds: _Optional[float] = ..., predicted_total_seconds: _Optional[float] = ..., error_percent: _Optional[float] = ..., device: _Optional[str] = ...) -> None: ...
 
 class MeasurementJobResult(_message.Message):
     __slots__ = ("report", "measurements")

@@ -1,0 +1,1 @@
+"""gRPC adapter: proto <-> core types, job handlers."""
