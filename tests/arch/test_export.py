@@ -176,3 +176,31 @@ def test_assemble_and_export_reports_sources_flags_and_files(library, store, tmp
     assert config["dtype"] == "bfloat16"
     reloaded = load_heterogeneous(result.folder, dtype=torch.bfloat16)
     assert reloaded.model.layers[1].mlp.linear_mlp.weight.dtype == torch.bfloat16
+
+
+def test_bundled_config_reads_plain_decilm_block_configs(exported):
+    from tessel.llm.hf_modeling.configuration_decilm import DeciLMConfig
+
+    config = json.loads((exported[0]["mixed"][0].folder / "config.json").read_text())
+    plain = {k: v for k, v in config.items() if not k.startswith("tessel_") and k != "auto_map"}
+    # Without Tessel's exact sizes, the width comes from ffn_mult as servers derive it (96 → 256).
+    assert DeciLMConfig(**plain).layer_shape(0) == ("no_op", None, "mlp", 256)
+    assert DeciLMConfig(**plain).layer_shape(1) == ("gqa", 1, "linear", None)
+    assert DeciLMConfig(**config).layer_shape(0) == ("no_op", None, "mlp", 96)
+    assert DeciLMConfig(**plain).to_dict()["block_configs"] == config["block_configs"]
+    with pytest.raises(ValueError, match="1 block_configs for 2 layers"):
+        DeciLMConfig(**{**plain, "block_configs": config["block_configs"][:1]})
+    both = copy.deepcopy(plain)
+    both["block_configs"][1]["ffn"]["no_op"] = True  # already replace_with_linear
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        DeciLMConfig(**both)
+
+
+def test_a_folder_saved_again_by_transformers_still_loads_with_our_loader(exported, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    result, expected = exported[0]["mixed"]
+    remote = AutoModelForCausalLM.from_pretrained(result.folder, trust_remote_code=True, dtype=torch.float32)
+    remote.save_pretrained(tmp_path / "resaved")
+    assert (tmp_path / "resaved" / "modeling_decilm.py").is_file()
+    assert torch.equal(logits(load_heterogeneous(tmp_path / "resaved")), expected)

@@ -4,7 +4,8 @@ Remote code shipped with Tessel exports (loaded through `auto_map`); it needs on
 transformers. Each decoder layer is a stock `LlamaDecoderLayer` (its forward unchanged) whose attention
 and FFN follow the layer's block config: the parent's shape with fewer KV heads / a narrower FFN, a
 no-op (adds nothing to the residual stream, and has no norm), or one hidden→hidden linear map.
-Parameter names are DeciLM's (`self_attn.linear_attn`, `mlp.linear_mlp`).
+Parameter names are DeciLM's (`self_attn.linear_attn`, `mlp.linear_mlp`). Written against the
+transformers 5 decoder-layer interface (the `cache` argument); tested with 5.24.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import copy
 
 import torch
+import transformers
 from torch import nn
 from transformers.models.llama.modeling_llama import (
     LlamaAttention,
@@ -25,6 +27,9 @@ from transformers.models.llama.modeling_llama import (
 )
 
 from .configuration_decilm import DeciLMConfig
+
+if int(transformers.__version__.split(".")[0]) < 5:
+    raise ImportError(f"this DeciLM modeling file needs transformers >= 5, found {transformers.__version__}")
 
 
 def _mark_positions(cache, hidden_states: torch.Tensor, layer_idx: int, kwargs: dict) -> None:
