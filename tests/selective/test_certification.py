@@ -167,6 +167,8 @@ def test_the_guarantee_holds_in_simulation(method):
         (dict(confidence=np.array([]), errors=np.array([])), "confidence"),
         (dict(method="holm"), "method"),
         (dict(grid_size=0), "grid_size"),
+        # a client-sized grid must not allocate what it asks for (2**31 - 1 once took ~22 GB)
+        (dict(method="bonferroni", grid_size=2**31 - 1), "grid_size"),
     ],
 )
 def test_invalid_inputs_name_the_field(kwargs, field):

@@ -32,6 +32,7 @@ import numpy as np
 
 from tessel.assets.cache import cache_root, file_lock, read_manifest, sha256_bytes, sha256_file, staging_dir, write_json
 from tessel.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from tessel.runtime.paths import is_inside
 
 DEFAULT_CORPUS = "corpus"
 SPLITS = ("calibration", "distillation", "evaluation")
@@ -86,7 +87,7 @@ class Corpus:
         key = f"{tokenizer_fingerprint(tokenizer)}-{split}-{self.manifest['split_sha256'][split][:16]}"
         path = self.cache_folder / "tokens" / f"{key}.npy"
         if path.is_file():
-            return np.load(path)
+            return np.load(path, allow_pickle=False)
         encoded = tokenizer([d.text for d in documents], add_special_tokens=False, verbose=False)["input_ids"]
         pieces = [np.asarray(ids + [eos], dtype=np.int32) for ids in encoded]
         stream = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
@@ -266,6 +267,8 @@ def _read_user_documents(folder: Path) -> list[Document]:
     documents: list[Document] = []
     source = folder.resolve().name
     for path in sorted(folder.rglob("*")):
+        if not is_inside(path, folder):
+            continue  # a symlink out of the folder: its target is not part of this corpus
         relative = path.relative_to(folder).as_posix()
         if path.suffix == ".txt" and path.is_file():
             text = path.read_text(errors="replace").strip()

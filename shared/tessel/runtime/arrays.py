@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from tessel.common.v1 import array_pb2
-from tessel.runtime.errors import InvalidArgument
+from tessel.runtime.errors import InvalidArgument, fields_renamed
 
 DTYPES: dict[int, np.dtype] = {
     array_pb2.D_TYPE_FLOAT32: np.dtype("<f4"),
@@ -22,6 +22,10 @@ DTYPES: dict[int, np.dtype] = {
     array_pb2.D_TYPE_UINT8: np.dtype("u1"),
     array_pb2.D_TYPE_BOOL: np.dtype("?"),
 }
+MAX_RANK = 32
+# An artifact-backed array is decoded in memory: at most this many bytes per array.
+MAX_ARTIFACT_ARRAY_BYTES = 1024**3
+MAX_DIMENSION = 2**31 - 1
 _DTYPE_CODES = {dtype.newbyteorder("<") if dtype.itemsize > 1 else dtype: code for code, dtype in DTYPES.items()}
 
 
@@ -61,7 +65,9 @@ def array_from_proto(
     if source == "artifact":
         if artifacts is None:
             raise InvalidArgument("artifact references are not accepted here", field=f"{field}.artifact")
-        array = _load_npy(artifacts.get_bytes(message.artifact), field=f"{field}.artifact")
+        with fields_renamed({"artifact": f"{field}.artifact"}):  # the store names its own "artifact.uri"
+            data = artifacts.get_bytes(message.artifact, max_bytes=MAX_ARTIFACT_ARRAY_BYTES)
+        array = _load_npy(data, field=f"{field}.artifact")
     else:
         array = _decode_inline(message, field=field)
     if ndim is not None and array.ndim != ndim:
@@ -76,8 +82,13 @@ def _decode_inline(message: array_pb2.Array, *, field: str) -> np.ndarray:
         raise InvalidArgument("dtype is unspecified or unknown", field=f"{field}.dtype")
     dtype = DTYPES[message.dtype]
     shape = tuple(message.shape)
-    if any(dim < 0 for dim in shape):
-        raise InvalidArgument(f"shape {list(shape)} has a negative dimension", field=f"{field}.shape")
+    if len(shape) > MAX_RANK:
+        raise InvalidArgument(f"has rank {len(shape)}, at most {MAX_RANK} is accepted", field=f"{field}.shape")
+    if any(dim < 0 or dim > MAX_DIMENSION for dim in shape):
+        # An empty array may still name a huge dimension ([0, 2**62]); numpy cannot even describe it.
+        raise InvalidArgument(
+            f"shape {list(shape)} has a dimension outside [0, {MAX_DIMENSION}]", field=f"{field}.shape"
+        )
     count = math.prod(shape)
     if len(message.data) != count * dtype.itemsize:
         raise InvalidArgument(

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 import re
+import stat
 import shutil
 import tempfile
 import uuid
@@ -22,17 +24,22 @@ import fsspec
 from fsspec.core import url_to_fs
 
 from tessel.common.v1 import artifact_pb2
-from tessel.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from tessel.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
 
 _CHUNK = 1 << 20
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
 _DIGEST_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+# The only objects a reference may name: content under its digest, relative to the store root.
+_CONTENT_KEY = re.compile(r"^sha256/([0-9a-f]{2})/([0-9a-f]{64})$")
+DEFAULT_MAX_READ_BYTES = 4 * 1024**3
 
 
 class ArtifactStore:
-    def __init__(self, root_uri: str, *, cache_dir: Path | None = None) -> None:
+    def __init__(self, root_uri: str, *, cache_dir: Path | None = None, max_read_bytes: int = DEFAULT_MAX_READ_BYTES) -> None:
         self.root_uri = root_uri.rstrip("/")
         self.fs, self._root = url_to_fs(self.root_uri)
+        self._root = posixpath.normpath(self._root)
+        self.max_read_bytes = max_read_bytes
         self._local = isinstance(self.fs, fsspec.implementations.local.LocalFileSystem)
         self._cache_dir = cache_dir
         self.fs.makedirs(self._root, exist_ok=True)
@@ -65,13 +72,22 @@ class ArtifactStore:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def get_bytes(self, ref: artifact_pb2.ArtifactRef) -> bytes:
+    def get_bytes(self, ref: artifact_pb2.ArtifactRef, *, max_bytes: int | None = None) -> bytes:
+        """The artifact's content, at most `max_bytes` (default: the store's cap) or RESOURCE_EXHAUSTED."""
         path = self._path_of(ref)
+        limit = min(max_bytes or self.max_read_bytes, self.max_read_bytes)
+        size = self._regular_file_size(path, ref)
+        if size > limit:
+            raise ResourceExhausted(
+                f"artifact {ref.uri} holds {size} bytes, more than the {limit} this read accepts", field="artifact.uri"
+            )
         try:
             with self.fs.open(path, "rb") as handle:
-                data = handle.read()
-        except FileNotFoundError as exc:
-            raise NotFound(f"artifact {ref.uri} does not exist", field="artifact.uri") from exc
+                data = handle.read(limit + 1)
+        except PermissionError as exc:
+            raise InvalidArgument(f"artifact {ref.uri} is not readable", field="artifact.uri") from exc
+        if len(data) > limit:  # grew since the size check
+            raise ResourceExhausted(f"artifact {ref.uri} is larger than {limit} bytes", field="artifact.uri")
         if ref.sha256 and hashlib.sha256(data).hexdigest() != ref.sha256:
             raise FailedPrecondition(f"artifact {ref.uri} does not match its sha256", field="artifact.sha256")
         return data
@@ -82,8 +98,7 @@ class ArtifactStore:
     def fetch(self, ref: artifact_pb2.ArtifactRef) -> Path:
         """A verified local file with the artifact's content (the object itself for file:// roots)."""
         path = self._path_of(ref)
-        if not self.fs.exists(path):
-            raise NotFound(f"artifact {ref.uri} does not exist", field="artifact.uri")
+        self._regular_file_size(path, ref)
         if self._local:
             local = Path(path)
         else:
@@ -151,16 +166,47 @@ class ArtifactStore:
         return f"{self._root}/names/{name}.json"
 
     def _path_of(self, ref: artifact_pb2.ArtifactRef) -> str:
+        """The store path a reference names: only `<root>/sha256/<aa>/<digest>` after normalisation, so a
+        client's URI can never reach another file (`..`, another folder, another scheme)."""
         if ref.sha256 and not _DIGEST_PATTERN.match(ref.sha256):
             raise InvalidArgument("must be 64 lowercase hex characters", field="artifact.sha256")
         if not ref.uri:
             raise InvalidArgument("is required", field="artifact.uri")
-        fs, path = url_to_fs(ref.uri)
+        if "\x00" in ref.uri:
+            raise InvalidArgument("contains a NUL byte", field="artifact.uri")
+        outside = InvalidArgument(f"{ref.uri} is not an object of this store ({self.root_uri})", field="artifact.uri")
+        try:
+            fs, path = url_to_fs(ref.uri)
+        except (ValueError, ImportError) as exc:
+            raise InvalidArgument(f"{ref.uri} has an unsupported scheme", field="artifact.uri") from exc
         if type(fs) is not type(self.fs):
-            raise InvalidArgument(
-                f"{ref.uri} is not in this store ({self.root_uri})", field="artifact.uri"
-            )
+            raise outside
+        path = posixpath.normpath(path)
+        if not path.startswith(self._root + "/"):
+            raise outside
+        key = _CONTENT_KEY.match(path[len(self._root) + 1 :])
+        if key is None or key.group(2)[:2] != key.group(1):
+            raise outside
+        if ref.sha256 and ref.sha256 != key.group(2):
+            raise FailedPrecondition(f"artifact {ref.uri} does not match its sha256", field="artifact.sha256")
         return path
+
+    def _regular_file_size(self, path: str, ref: artifact_pb2.ArtifactRef) -> int:
+        """The object's size; a missing object is NOT_FOUND, anything but a regular file INVALID_ARGUMENT."""
+        try:
+            if self._local:
+                info = Path(path).lstat()
+                if not stat.S_ISREG(info.st_mode):
+                    raise InvalidArgument(f"artifact {ref.uri} is not a regular file", field="artifact.uri")
+                return info.st_size
+            info = self.fs.info(path)
+        except FileNotFoundError as exc:
+            raise NotFound(f"artifact {ref.uri} does not exist", field="artifact.uri") from exc
+        except PermissionError as exc:
+            raise InvalidArgument(f"artifact {ref.uri} is not readable", field="artifact.uri") from exc
+        if info.get("type") != "file":
+            raise InvalidArgument(f"artifact {ref.uri} is not a regular file", field="artifact.uri")
+        return int(info["size"])
 
 
 def _file_digest(path: Path) -> str:

@@ -46,6 +46,12 @@ class FailedPrecondition(TesselError):
     job_code = job_pb2.ERROR_CODE_FAILED_PRECONDITION
 
 
+class ResourceExhausted(TesselError):
+    """The request asks for more than a configured bound allows (a read past the size cap, too many items)."""
+
+    job_code = job_pb2.ERROR_CODE_RESOURCE_EXHAUSTED
+
+
 class Unimplemented(TesselError):
     """The RPC exists in the contract but its capability is not built yet."""
 

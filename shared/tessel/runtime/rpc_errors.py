@@ -16,12 +16,20 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from tessel.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, TesselError, Unimplemented
+from tessel.runtime.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+    TesselError,
+    Unimplemented,
+)
 
 GRPC_CODES: dict[type[TesselError], grpc.StatusCode] = {
     InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     NotFound: grpc.StatusCode.NOT_FOUND,
     FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
     Unimplemented: grpc.StatusCode.UNIMPLEMENTED,
 }
 

@@ -108,7 +108,9 @@ async def start_service(definition: ServiceDefinition, settings: Settings | None
     server = grpc.aio.server(interceptors=[ErrorInterceptor()], options=channel_options(settings))
     runtime = ServiceRuntime(
         settings=settings, server=server, messaging=messaging,
-        artifacts=ArtifactStore(settings.artifacts_root, cache_dir=settings.cache_path),
+        artifacts=ArtifactStore(
+            settings.artifacts_root, cache_dir=settings.cache_path, max_read_bytes=settings.artifact_max_read_bytes
+        ),
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     # ... at most this many times in all, then it is FAILED and dead-lettered.
     work_max_attempts: int = Field(default=3, ge=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    # Operator-owned folders a request may name (corpora, models, datasets), besides the cache and a
+    # local artifact store; JSON list, e.g. TESSEL_DATA_ROOTS='["/data/corpora"]'.
+    data_roots: list[Path] = Field(default_factory=list)
+    # The most bytes one artifact read may hold in memory (a hostile ref must not exhaust RAM).
+    artifact_max_read_bytes: int = Field(default=4 * 1024**3, gt=0)
 
     @field_validator("home", mode="after")
     @classmethod

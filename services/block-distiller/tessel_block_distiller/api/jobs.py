@@ -26,15 +26,15 @@ def kind_of(spec: distill_pb2.DistillationJobSpec) -> str:
 def validate_spec(spec: distill_pb2.DistillationJobSpec, settings: DistillerSettings | None = None) -> None:
     settings = settings or get_distiller_settings()
     kind = spec.WhichOneof("kind")
+    if kind in ("library", "global_kd"):  # paths first: a hostile path is refused whatever else is wrong
+        inputs.confined_corpus(getattr(spec, kind).corpus, field=f"spec.{kind}.corpus")
     if kind == "library":
         request = library_request(spec.library, settings)
         folder = inputs.resolve_parent(request.parent_model, field="spec.library.parent_model")
-        inputs.confined_corpus(request.corpus, field="spec.library.corpus")
         validate_library(request, inputs.parent_shape(folder, field="spec.library.parent_model"))
     elif kind == "global_kd":
         request = global_request(spec.global_kd)
         folder = inputs.resolve_parent(request.parent_model, field="spec.global_kd.parent_model")
-        inputs.confined_corpus(request.corpus, field="spec.global_kd.corpus")
         validate_global(request, inputs.parent_shape(folder, field="spec.global_kd.parent_model"))
     else:
         raise InvalidArgument("one of library or global_kd is required", field="spec")

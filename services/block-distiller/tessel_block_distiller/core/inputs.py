@@ -10,12 +10,17 @@ import torch
 
 from tessel.llm.block_config import ParentShape
 from tessel.runtime.errors import InvalidArgument, NotFound
+from tessel.runtime.paths import confined_path
 
 
 def resolve_parent(ref: str, *, field: str) -> Path:
-    """The parent's local folder; an unknown reference is the caller's mistake (INVALID_ARGUMENT)."""
-    from tessel.assets.models import resolve_model
+    """The parent's local folder; an unknown reference is the caller's mistake (INVALID_ARGUMENT).
+    A folder on the server is accepted only inside the configured roots (`tessel.runtime.paths`)."""
+    from tessel.assets.models import DEFAULT_PARENT, parse_tiny_llama, resolve_model
 
+    named = ref.strip() == DEFAULT_PARENT or parse_tiny_llama(ref.strip()) is not None
+    if not named and ref.strip() and Path(ref.strip()).expanduser().exists():
+        ref = str(confined_path(ref.strip(), field=field))
     try:
         return resolve_model(ref)
     except (NotFound, InvalidArgument) as error:
@@ -58,10 +63,21 @@ def token_sequences(corpus_ref: str, model_folder: Path, *, split: str, tokens: 
     return stream[offset_tokens:needed].reshape(count, sequence_length).astype(np.int64)
 
 
+def confined_corpus(corpus_ref: str, *, field: str) -> str:
+    """The shipped corpus, or a user folder inside the configured roots (else INVALID_ARGUMENT): a client
+    must not make the service read, and publish activations of, text that isn't theirs."""
+    from tessel.assets.corpus import DEFAULT_CORPUS
+
+    if corpus_ref in ("", DEFAULT_CORPUS):
+        return corpus_ref or DEFAULT_CORPUS
+    return str(confined_path(corpus_ref, field=field))
+
+
 def split_token_stream(corpus_ref: str, model_folder: Path, *, split: str, seed: int, field: str) -> np.ndarray:
     from tessel.assets.corpus import load_corpus
     from transformers import AutoTokenizer
 
+    corpus_ref = confined_corpus(corpus_ref, field=field)
     try:
         corpus = load_corpus(corpus_ref, seed=seed)
     except (NotFound, InvalidArgument) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -31,7 +32,18 @@ class MetricsServicer(metrics_pb2_grpc.MetricsServiceServicer):
         self._messaging = messaging
         self._artifacts = artifacts
 
+    # Decoding (possibly an artifact read) and the metric itself are CPU/IO work: they run in a worker
+    # thread so one large request never stalls the event loop (health checks, other callers).
     async def ComputePredictionAdvantage(self, request, context):
+        message = await asyncio.to_thread(self._prediction_advantage, request)
+        await self._messaging.publish(
+            PREDICTION_ADVANTAGE_SUBJECT,
+            events_pb2.PredictionAdvantageComputed(report=message, time=_now()),
+            msg_id=message.report_id,
+        )
+        return metrics_pb2.ComputePredictionAdvantageResponse(report=message)
+
+    def _prediction_advantage(self, request) -> metrics_pb2.PredictionAdvantageReport:
         if request.loss not in _LOSSES:
             raise InvalidArgument("must be one of zero_one, cross_entropy, absolute, squared", field="loss")
         loss = _LOSSES[request.loss]
@@ -49,14 +61,17 @@ class MetricsServicer(metrics_pb2_grpc.MetricsServiceServicer):
             baseline_source=metrics_pb2.BASELINE_SOURCE_TRAIN_LABELS if report.baseline_from_train_labels
             else metrics_pb2.BASELINE_SOURCE_EVALUATION_LABELS,
         )
-        await self._messaging.publish(
-            PREDICTION_ADVANTAGE_SUBJECT,
-            events_pb2.PredictionAdvantageComputed(report=message, time=_now()),
-            msg_id=message.report_id,
-        )
-        return metrics_pb2.ComputePredictionAdvantageResponse(report=message)
+        return message
 
     async def ComputeRiskCoverage(self, request, context):
+        scalars, report = await asyncio.to_thread(self._risk_coverage, request)
+        await self._messaging.publish(
+            RISK_COVERAGE_SUBJECT, events_pb2.RiskCoverageComputed(report=scalars, time=_now()),
+            msg_id=scalars.report_id,
+        )
+        return metrics_pb2.ComputeRiskCoverageResponse(report=report)
+
+    def _risk_coverage(self, request) -> tuple[metrics_pb2.RiskCoverageReport, metrics_pb2.RiskCoverageReport]:
         if request.loss and request.loss not in _LOSSES:
             raise InvalidArgument("must be one of zero_one, absolute, squared", field="loss")
         loss = _LOSSES.get(request.loss, Loss.ZERO_ONE)
@@ -77,16 +92,12 @@ class MetricsServicer(metrics_pb2_grpc.MetricsServiceServicer):
             scalars.risk_at_coverage = curve.risk_at_coverage
         if curve.coverage_at_risk is not None:
             scalars.coverage_at_risk = curve.coverage_at_risk
-        await self._messaging.publish(
-            RISK_COVERAGE_SUBJECT, events_pb2.RiskCoverageComputed(report=scalars, time=_now()),
-            msg_id=scalars.report_id,
-        )
         report = metrics_pb2.RiskCoverageReport()
         report.CopyFrom(scalars)
         report.curve_coverage.extend(coverage.tolist())
         report.curve_risk.extend(risk.tolist())
         report.curve_threshold.extend(threshold.tolist())
-        return metrics_pb2.ComputeRiskCoverageResponse(report=report)
+        return scalars, report
 
     def _array(self, request, field: str, *, optional: bool = False):
         if optional and not request.HasField(field):

@@ -81,15 +81,15 @@ def _classification(loss, labels, predictions, probabilities, train_labels, num_
         raise InvalidArgument("must not be negative", field="num_classes")
     y = check.class_ids(labels, "labels", num_classes or None)
     fit = y if train_labels is None else check.class_ids(train_labels, "train_labels", num_classes or None)
-    k = num_classes or int(max(y.max(), fit.max(), _max_prediction(predictions)) + 1)
-    frequencies = np.bincount(fit, minlength=k) / fit.shape[0]
-
     if loss is Loss.CROSS_ENTROPY:
         if probabilities is None:
             raise InvalidArgument("is required for the cross_entropy loss", field="probabilities")
         if predictions is not None:
             raise InvalidArgument("must be empty for cross_entropy (give probabilities)", field="predictions")
         risk = _log_loss(probabilities, y)
+        # k is the probabilities' width, so this allocation is bounded by the request's payload.
+        k = probabilities.shape[1]
+        frequencies = np.bincount(fit, minlength=k) / fit.shape[0]
         missing = np.flatnonzero(frequencies[y] == 0)
         if missing.size:
             raise InvalidArgument(
@@ -110,7 +110,9 @@ def _classification(loss, labels, predictions, probabilities, train_labels, num_
     else:
         predicted = probabilities.argmax(axis=1)
     risk = float(np.mean(predicted != y))
-    majority = int(np.argmax(frequencies))  # lowest class id among ties: deterministic
+    # Counts over the classes present, never an array sized by the largest id (a client's 2**40).
+    classes, counts = np.unique(fit, return_counts=True)
+    majority = int(classes[np.argmax(counts)])  # lowest class id among ties: deterministic
     baseline = float(np.mean(y != majority))
     return risk, baseline
 
@@ -135,8 +137,3 @@ def _log_loss(probabilities: np.ndarray, y: np.ndarray) -> float:
     picked = np.clip(probabilities[np.arange(y.shape[0]), y], eps, 1.0)
     return float(-np.mean(np.log(picked)))
 
-
-def _max_prediction(predictions: np.ndarray | None) -> int:
-    if predictions is None or predictions.size == 0 or predictions.dtype.kind not in "iu":
-        return 0
-    return int(predictions.max())

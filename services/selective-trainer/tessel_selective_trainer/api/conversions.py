@@ -6,6 +6,7 @@ import math
 
 from tessel.assets.datasets import DATASET_NAMES
 from tessel.common.v1 import artifact_pb2
+from tessel.runtime.paths import confined_path
 from tessel.runtime.errors import InvalidArgument
 from tessel.training.v1 import training_pb2 as pb
 from tessel.zoo import FitOptions
@@ -113,6 +114,8 @@ def validate_spec(spec: pb.TrainingJobSpec) -> None:
         raise InvalidArgument(f"unknown dataset {spec.dataset!r}; known: {', '.join(DATASET_NAMES)}", field="spec.dataset")
     if spec.device not in ("", *DEVICES):
         raise InvalidArgument(f"must be one of {', '.join(DEVICES)}, got {spec.device!r}", field="spec.device")
+    if spec.dataset_root:
+        confined_path(spec.dataset_root, field="spec.dataset_root")
     settings_from_spec(spec, device="cpu")
 
 

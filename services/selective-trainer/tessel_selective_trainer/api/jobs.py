@@ -11,6 +11,7 @@ import asyncio
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tessel.runtime.arrays import npy_bytes
+from tessel.runtime.paths import confined_path
 from tessel.runtime.errors import FailedPrecondition, fields_renamed
 from tessel.runtime.settings import torch_device
 from tessel.training.v1 import events_pb2
@@ -43,8 +44,10 @@ def resolve_device(requested: str) -> str:
 def load_splits(spec: pb.TrainingJobSpec):
     from tessel.assets.datasets import load_dataset
 
+    # The root is confined again here: the record may predate the check, and the folder may have moved.
+    root = confined_path(spec.dataset_root, field="spec.dataset_root") if spec.dataset_root else None
     with fields_renamed(DATASET_FIELDS):
-        return load_dataset(spec.dataset, seed=spec.seed, root=spec.dataset_root or None)
+        return load_dataset(spec.dataset, seed=spec.seed, root=root)
 
 
 async def run_training_job(ctx, spec: pb.TrainingJobSpec) -> pb.TrainingJobResult:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tessel.runtime.arrays import array_from_proto
@@ -12,7 +14,7 @@ from tessel.runtime.server import ServiceRuntime
 from tessel.training.v1 import events_pb2, training_pb2, training_pb2_grpc
 from tessel_selective_trainer.api.conversions import METHODS, certificate_to_proto
 from tessel_selective_trainer.api.jobs import validate_spec
-from tessel_selective_trainer.core.certification import DEFAULT_GRID_SIZE, certify_risk
+from tessel_selective_trainer.core.certification import certify_risk
 
 CERTIFIED_SUBJECT = "tessel.training.v1.risk_certified"
 
@@ -26,6 +28,14 @@ class SelectiveTrainerServicer(
         self.runtime = runtime
 
     async def CertifyRisk(self, request: training_pb2.CertifyRiskRequest, context) -> training_pb2.CertifyRiskResponse:
+        # Decoding and the certificate are CPU work: off the event loop.
+        message = await asyncio.to_thread(self._certify, request)
+        stamp = Timestamp()
+        stamp.GetCurrentTime()
+        await self.runtime.messaging.publish(CERTIFIED_SUBJECT, events_pb2.RiskCertified(certificate=message, time=stamp))
+        return training_pb2.CertifyRiskResponse(certificate=message)
+
+    def _certify(self, request: training_pb2.CertifyRiskRequest) -> training_pb2.RiskCertificate:
         confidence = array_from_proto(request.confidence, field="confidence", kinds="fiub", ndim=1,
                                       artifacts=self.runtime.artifacts)
         errors = array_from_proto(request.errors, field="errors", kinds="fiub", ndim=1, artifacts=self.runtime.artifacts)
@@ -33,11 +43,7 @@ class SelectiveTrainerServicer(
             raise InvalidArgument(f"unknown value {request.method}", field="method")
         certificate = certify_risk(
             confidence, errors, risk_target=request.risk_target, delta=request.delta,
-            method=METHODS[request.method], grid_size=request.grid_size or DEFAULT_GRID_SIZE,
+            method=METHODS[request.method], grid_size=request.grid_size or None,
         )
-        message = certificate_to_proto(certificate)
-        stamp = Timestamp()
-        stamp.GetCurrentTime()
-        await self.runtime.messaging.publish(CERTIFIED_SUBJECT, events_pb2.RiskCertified(certificate=message, time=stamp))
-        return training_pb2.CertifyRiskResponse(certificate=message)
+        return certificate_to_proto(certificate)
 

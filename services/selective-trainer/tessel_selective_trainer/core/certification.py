@@ -72,7 +72,7 @@ def certify_risk(
     risk_target: float,
     delta: float,
     method: Method = "sgr",
-    grid_size: int = DEFAULT_GRID_SIZE,
+    grid_size: int | None = None,
 ) -> Certificate:
     kappa, err = _validated(confidence, errors, risk_target, delta, method, grid_size)
     counts = _CoverageCounts(kappa, err)
@@ -80,7 +80,7 @@ def certify_risk(
         return _sgr(counts, risk_target, delta)
     if method == "fixed_sequence":
         return _fixed_sequence(counts, risk_target, delta)
-    return _bonferroni(counts, risk_target, delta, grid_size)
+    return _bonferroni(counts, risk_target, delta, grid_size or min(DEFAULT_GRID_SIZE, counts.m))
 
 
 class _CoverageCounts:
@@ -173,7 +173,7 @@ def _validated(confidence, errors, risk_target, delta, method, grid_size) -> tup
         raise InvalidArgument(f"must be in (0, 1), got {delta}", field="delta")
     if method not in METHODS:
         raise InvalidArgument(f"unknown method {method!r} (one of {', '.join(METHODS)})", field="method")
-    if grid_size < 1:
+    if grid_size is not None and grid_size < 1:
         raise InvalidArgument(f"must be >= 1, got {grid_size}", field="grid_size")
     kappa = np.asarray(confidence)
     err = np.asarray(errors)
@@ -185,6 +185,12 @@ def _validated(confidence, errors, risk_target, delta, method, grid_size) -> tup
         raise InvalidArgument(f"has {len(err)} entries but confidence has {len(kappa)}", field="errors")
     if len(kappa) == 0:
         raise InvalidArgument("must not be empty", field="confidence")
+    if grid_size is not None and grid_size > len(kappa):
+        # A grid finer than the calibration set only repeats quantiles (and a client-sized grid would
+        # allocate whatever it asks for).
+        raise InvalidArgument(
+            f"must be at most the number of calibration examples ({len(kappa)}), got {grid_size}", field="grid_size"
+        )
     if kappa.dtype.kind not in "fiub":
         raise InvalidArgument(f"must be numeric, got {kappa.dtype}", field="confidence")
     kappa = kappa.astype(np.float64)
