@@ -68,7 +68,7 @@ async def test_pes_job_feeds_metrics_and_sgr_as_it_is(service, start, settings, 
     uses = {(u.step, u.split) for u in result.split_uses}
     assert ("learn pes rules", pb.SPLIT_VALIDATION) in uses and ("predict", pb.SPLIT_TEST) in uses
     assert result.pes_rules and set(r.epoch for r in result.pes_rules) <= set(result.snapshot_epochs)
-    # snapshots past the final (best-validation) epoch are left out: it is found among them by digest
+    # snapshots past the final (best-validation) epoch are left out: it is found among them by its weights
     assert digits_run.best_epoch == 6 and list(result.snapshot_epochs) == [1, 2, 3, 4, 5, 6]
     assert (result.aurc, result.e_aurc) == pytest.approx(aurc(errors.astype(float), confidence))
 

@@ -20,6 +20,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "selective": ("tessel.cli.selective:selective", "Train selective classifiers and certify a risk."),
     "distill": ("tessel.cli.distill:distill", "Build block libraries (BLD) and run global KD."),
     "active": ("tessel.cli.active:active", "Active learning: coreset selection, sessions, iNAS."),
+    "uncertainty": ("tessel.cli.uncertainty:uncertainty", "Confidence estimation: SR, MC-dropout, AES, PES."),
 }
 
 

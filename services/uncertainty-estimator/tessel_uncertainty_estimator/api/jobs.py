@@ -1,14 +1,16 @@
 """The estimation-job handler: artifacts and dataset -> core estimation (in a worker thread) -> result + event.
 
 Model files are read through the artifact store (content-addressed refs inside its root only) and parsed
-as safetensors, never unpickled. Snapshots past the final model's epoch (found by content digest) are
-left out; when the final model is not among the snapshots it joins them last, as epoch 0.
+as safetensors, never unpickled. Snapshots past the final model's epoch are
+left out (the final model is found among them by its weights); when it is not among them it joins
+them last, as epoch 0.
 """
 
 from __future__ import annotations
 
 import asyncio
 
+import torch
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tessel.runtime.arrays import npy_bytes
@@ -52,15 +54,20 @@ def load_model(artifacts, ref, field: str):
 
 def load_snapshots(artifacts, spec: pb.EstimationJobSpec, final) -> list:
     """(epoch, model) pairs up to the final model's epoch, the final model last."""
-    snapshots = sorted(spec.snapshots, key=lambda s: s.epoch)
-    final_at = next((i for i, s in enumerate(snapshots) if s.weights.sha256 and s.weights.sha256 == spec.model.sha256),
-                    None)
-    kept = snapshots if final_at is None else snapshots[: final_at + 1]
-    index = {id(s): i for i, s in enumerate(spec.snapshots)}
-    loaded = [(s.epoch, load_model(artifacts, s.weights, f"spec.snapshots[{index[id(s)]}].weights")) for s in kept]
+    order = sorted(range(len(spec.snapshots)), key=lambda i: spec.snapshots[i].epoch)
+    loaded = [(spec.snapshots[i].epoch, load_model(artifacts, spec.snapshots[i].weights,
+                                                   f"spec.snapshots[{i}].weights")) for i in order]
+    final_at = next((i for i in reversed(range(len(loaded))) if _same_weights(loaded[i][1], final)), None)
     if final_at is None:
-        loaded.append((0, final))
-    return loaded
+        return [*loaded, (0, final)]
+    return loaded[: final_at + 1]
+
+
+def _same_weights(a, b) -> bool:
+    # by value, not by file digest: the trainer's final file and its best-epoch snapshot hold equal
+    # tensors but are not byte-identical
+    left, right = a.state_dict(), b.state_dict()
+    return left.keys() == right.keys() and all(torch.equal(left[k], right[k]) for k in left)
 
 
 def check_artifacts(artifacts, spec: pb.EstimationJobSpec) -> None:
