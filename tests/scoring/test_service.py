@@ -1,19 +1,21 @@
 """The block-scorer in-process on port 0 against a real nats-server: a scoring job end to end through
 gRPC (real local worker processes, Watch progress, LibraryScored event), a measurement job on its result,
-and bad specs refused with INVALID_ARGUMENT naming the field (the short, unmarked test; the job logic
+the CLI's get and measure (with a --child file), and bad specs refused with INVALID_ARGUMENT naming the field (the short, unmarked test; the job logic
 itself is covered in-process by test_job.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import grpc
 import pytest
+from click.testing import CliRunner
 from conftest import write_library
 
+from tessel.cli.score import score
 from tessel.client.block_scorer import BlockScorerClient
 from tessel.common.v1 import artifact_pb2, job_pb2, scenario_pb2
-from tessel.distill.v1 import distill_pb2
 from tessel.llm.scored_library import ScoredLibrary
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.messaging import Messaging
@@ -52,7 +54,7 @@ def scoring_spec(library_ref, **changes) -> pb.ScoringJobSpec:
 
 
 @pytest.mark.slow  # ~60 s on 2 shared cores: worker processes start torch, costs and a measurement are timed
-async def test_scoring_then_measurement_end_to_end(service, settings, corpus_dir):
+async def test_scoring_then_measurement_end_to_end(service, settings, corpus_dir, monkeypatch, tmp_path):
     store = ArtifactStore(settings.artifacts_root)
     library_ref = write_library(store, corpus_dir)
     messaging = await Messaging.connect(settings.nats_url, name="test")
@@ -76,19 +78,23 @@ async def test_scoring_then_measurement_end_to_end(service, settings, corpus_dir
             library = ScoredLibrary.from_dict(store.get_json(record.result.scores))
             assert len(library.variants) == 12 and library.extra["data"]["split"] == "evaluation"
 
-            parent_blocks = [distill_pb2.BlockConfig(
-                attention=distill_pb2.AttentionConfig(kind=distill_pb2.ATTENTION_KIND_GQA, num_key_value_heads=2),
-                ffn=distill_pb2.FfnConfig(kind=distill_pb2.FFN_KIND_MLP, intermediate_size=64))] * 2
-            measured = await client.measurement.submit_and_watch(pb.MeasurementJobSpec(
-                scored_library=record.result.scores, block_configs=parent_blocks,
-                options=pb.CostOptions(warmup=1, repeats=2)))
-        assert measured.job.state == job_pb2.JOB_STATE_SUCCEEDED, measured.job.error.reason
-        (m,) = measured.result.measurements
-        assert m.prefill_seconds > 0 and m.decode_seconds_per_token > 0 and m.total_seconds > 0
-        assert m.predicted_total_seconds > 0 and m.decode_tokens_per_second == pytest.approx(1 / m.decode_seconds_per_token)
-        expected = 100 * (m.predicted_total_seconds - m.total_seconds) / m.total_seconds
-        assert m.error_percent == pytest.approx(expected)
-        assert store.get_json(measured.result.report)["measurements"][0]["decode_steps"] == 3
+        monkeypatch.setenv("TESSEL_BLOCK_SCORER_ADDRESS", service.address)
+        shown = await asyncio.to_thread(CliRunner().invoke, score, ["get", job.id, "--json"])
+        assert shown.exit_code == 0, shown.output
+        rows = {r["variant"]: r for r in json.loads(shown.output)["scored_libraries"][0]["rows"]}
+        assert rows["attention kv2"]["kl"] == 0.0 and rows["ffn no_op"]["kl"] > rows["ffn 64"]["kl"] > 0
+        child = tmp_path / "child.json"
+        child.write_text(json.dumps([{"attention": {"kind": "gqa", "num_key_value_heads": 1},
+                                      "ffn": {"kind": "mlp", "intermediate_size": 64}}] * 2))
+        measured = await asyncio.to_thread(CliRunner().invoke, score, [
+            "measure", job.id, "--child", str(child), "--repeats", "2", "--json"])
+        assert measured.exit_code == 0, measured.output
+        (m,) = json.loads(measured.output)["measurements"]
+        assert m["prefill_s"] > 0 and m["decode_s_per_step"] > 0 and m["total_s"] > 0 and m["predicted_total_s"] > 0
+        assert m["decode_tokens_per_s"] == pytest.approx(1 / m["decode_s_per_step"])
+        assert m["error_pct"] == pytest.approx(100 * (m["predicted_total_s"] - m["total_s"]) / m["total_s"])
+        report = store.get_json(artifact_pb2.ArtifactRef(**json.loads(measured.output)["report"]))
+        assert report["measurements"][0]["decode_steps"] == 3 and report["block_configs"][0]["ffn"]["intermediate_size"] == 64
     finally:
         await subscription.unsubscribe()
         await messaging.close()

@@ -49,6 +49,9 @@ class ResolvedScoring:
 
 
 def validate_request(request: ScoringRequest, store) -> ResolvedScoring:
+    if request.library.uri and not request.library.sha256:
+        # Stored scores are keyed by it, and it pins the exact library the scores belong to.
+        raise InvalidArgument("is required (the manifest's content digest)", field="spec.library.sha256")
     manifest = load_manifest(store, request.library, field="spec.library")
     parent = manifest.get("parent", {})
     data = manifest.get("data", {})
