@@ -5,6 +5,7 @@ from a tiny block library to a stored Hugging Face folder (event)."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import grpc
 import pytest
@@ -140,3 +141,69 @@ async def test_assembly_job_exports_the_solved_child(service, settings, store):
     assert child["predicted_costs"]["params"] == solution.costs.params <= parent_params - 20_000
     config = store.get_json(artifact_pb2.ArtifactRef(**child["files"]["config.json"]))
     assert config["model_type"] == "nemotron-nas" and len(config["block_configs"]) == 2
+
+
+async def test_cli_solve_sweep_and_assemble(service, store, make_library, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from tessel.cli.solve import solve
+
+    monkeypatch.setenv("TESSEL_ARCH_SOLVER_ADDRESS", service.address)
+    library = make_library(3, num_layers=5)
+    path = tmp_path / "scored.json"
+    path.write_text(json.dumps(library.to_dict()))
+    runner = CliRunner()
+
+    def invoke(command, args):
+        return asyncio.to_thread(runner.invoke, command, args, catch_exceptions=False)
+
+    result = await invoke(solve, [str(path), "--target-speedup", "1.5", "--keep-attention", "0", "--diverse", "2",
+                                  "--png", str(tmp_path / "arch.png"), "--json"])
+    assert result.exit_code == 0, result.output
+    solutions = json.loads(result.stdout)["solutions"]
+    assert len(solutions) == 2 and all(s["costs"]["speedup"] >= 1.5 for s in solutions)
+    layer0 = next(c for c in solutions[0]["choices"] if c["layer"] == 0 and c["subblock"] == "SUBBLOCK_ATTENTION")
+    assert layer0["name"] != "no_op"
+    assert (tmp_path / "arch.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    result = await invoke(solve, [str(path), "--min-throughput", "50", "--baseline", "uniform"])
+    assert result.exit_code == 0, result.output
+    assert "METHOD_UNIFORM" in result.stdout and "Predicted costs" in result.stdout and "tokens/s" in result.stdout
+
+    result = await invoke(solve, ["sweep", str(path), "--target-speedup", "1.1,1.5,2,1e6"])
+    assert result.exit_code == 0, result.output
+    assert "infeasible" in result.stdout and "Pareto" in result.stdout
+
+    result = await invoke(solve, ["sweep", str(path), "--max-params", "1,200,400,100G", "--baseline", "greedy",
+                                  "--png", str(tmp_path / "pareto.png"), "--json"])
+    assert result.exit_code == 0, result.output
+    points = json.loads(result.stdout)["points"]
+    assert "infeasible" in points[0] and all("solution" in p for p in points[1:])
+    assert all(p["solution"]["method"] == "METHOD_GREEDY" for p in points[1:])
+    assert (tmp_path / "pareto.png").stat().st_size > 1000
+
+    result = await asyncio.to_thread(runner.invoke, solve, [str(path), "--max-params", "1"])
+    assert result.exception.code() == grpc.StatusCode.FAILED_PRECONDITION  # `tessel` prints it, exits 2
+    assert "budget.max_params" in result.exception.details() and "tightest achievable is 7" in result.exception.details()
+
+
+async def test_cli_assemble_downloads_the_folder(service, store, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from tessel.cli.solve import assemble
+
+    monkeypatch.setenv("TESSEL_ARCH_SOLVER_ADDRESS", service.address)
+    manifest, scored = build_library(store)
+    manifest_ref = store.put_json(manifest)
+    scored.library = {"uri": manifest_ref.uri, "sha256": manifest_ref.sha256}
+    async with ArchSolverClient(service.address) as client:
+        solved = await client.solve(pb.SolveRequest(scored_library=store.put_json(scored.to_dict()),
+                                                    budget=pb.Budget(target_speedup=1.2)))
+    out = tmp_path / "child"
+    result = await asyncio.to_thread(CliRunner().invoke, assemble,
+                                     [solved.solutions[0].artifact.uri, "--out", str(out), "--json"],
+                                     catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["job"]["state"] == "JOB_STATE_SUCCEEDED"
+    config = json.loads((out / "config.json").read_text())
+    assert config["model_type"] == "nemotron-nas" and (out / "model.safetensors").stat().st_size > 0

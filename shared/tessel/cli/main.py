@@ -19,6 +19,8 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "metrics": ("tessel.cli.metrics:metrics", "Selective-prediction metrics: risk-coverage, AURC, PA."),
     "selective": ("tessel.cli.selective:selective", "Train selective classifiers and certify a risk."),
     "distill": ("tessel.cli.distill:distill", "Build block libraries (BLD) and run global KD."),
+    "solve": ("tessel.cli.solve:solve", "Choose a child architecture under hardware budgets (MIP, sweeps, baselines)."),
+    "assemble": ("tessel.cli.solve:assemble", "Assemble a solved architecture into a Hugging Face folder."),
     "score": ("tessel.cli.score:score", "Score block libraries (replace-one-block KL) and measure their cost."),
     "active": ("tessel.cli.active:active", "Active learning: coreset selection, sessions, iNAS."),
     "uncertainty": ("tessel.cli.uncertainty:uncertainty", "Confidence estimation: SR, MC-dropout, AES, PES."),
