@@ -153,3 +153,16 @@ def test_downsampling_keeps_full_coverage():
     curve = risk_coverage(rng.integers(0, 2, 1000).astype(float), rng.random(1000))
     coverage, risk, _ = downsample(curve, 7)
     assert len(coverage) == 7 and coverage[-1] == 1.0 and risk[-1] == pytest.approx(curve.error_rate)
+
+
+@pytest.mark.parametrize("error_rate", [0.0, 0.01, 0.3, 1.0])
+def test_optimal_aurc_for_zero_one_losses_needs_no_sort_and_matches_the_sorted_optimum(error_rate):
+    rng = np.random.default_rng(7)
+    losses = (rng.random(5_000) < error_rate).astype(np.float64)
+    confidence = rng.random(5_000)
+    curve = risk_coverage(losses, confidence)
+    counts = np.arange(1, losses.size + 1)
+    assert curve.optimal_aurc == pytest.approx(float((np.cumsum(np.sort(losses)) / counts).mean()), abs=1e-12)
+    # float32 confidences are sorted in their own dtype: same curve as float64
+    assert risk_coverage(losses, confidence.astype(np.float32)).aurc == pytest.approx(
+        risk_coverage(losses, confidence.astype(np.float32).astype(np.float64)).aurc, abs=1e-12)
