@@ -8,6 +8,7 @@ import logging
 import grpc
 
 from tessel.runtime.errors import TesselError
+from tessel.runtime.messaging import unavailable_from
 from tessel.runtime.rpc_errors import resolve_field_path, to_grpc_status
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def _wrap_stream(behavior):
 async def _abort(context: grpc.aio.ServicerContext, error: Exception, request) -> None:
     if isinstance(error, grpc.aio.AbortError):
         raise error
+    error = unavailable_from(error) or error  # NATS away: UNAVAILABLE (retry later), not INTERNAL
     if isinstance(error, TesselError):
         if error.field and resolve_field_path(request.DESCRIPTOR, error.field) is None:
             # A client cannot act on a path its request does not have: a bug in the service.
@@ -69,3 +71,39 @@ async def _abort(context: grpc.aio.ServicerContext, error: Exception, request) -
         await context.abort_with_status(to_grpc_status(error))
     log.exception("unexpected error in RPC")
     await context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(error).__name__}: {error}")
+
+
+class ConcurrencyLimitInterceptor(grpc.aio.ServerInterceptor):
+    """At most `limit` unary calls in flight per service; past it a call is refused at once with
+    RESOURCE_EXHAUSTED (the client backs off) instead of queueing until every caller times out.
+    Health checks and reflection are never limited, so probes answer under load. Streams (Watch) are
+    not counted: they wait on NATS and hold no CPU."""
+
+    _EXEMPT = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_flight = 0
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        if handler is None or not handler.unary_unary or handler_call_details.method.startswith(self._EXEMPT):
+            return handler
+        behavior = handler.unary_unary
+
+        async def limited(request, context):
+            if self.in_flight >= self.limit:
+                await context.abort(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"the service is at its limit of {self.limit} concurrent calls; retry with backoff",
+                )
+            self.in_flight += 1
+            try:
+                result = behavior(request, context)
+                return await result if inspect.isawaitable(result) else result
+            finally:
+                self.in_flight -= 1
+
+        return grpc.unary_unary_rpc_method_handler(
+            limited, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
+        )

@@ -5,6 +5,7 @@ and graceful shutdown on SIGTERM (NOT_SERVING → stop consumers → drain RPCs 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import contextlib
 import logging
 import signal
@@ -18,7 +19,7 @@ from grpc_reflection.v1alpha import reflection
 
 from tessel.catalog import BY_NAME
 from tessel.runtime.artifacts import ArtifactStore
-from tessel.runtime.interceptors import ErrorInterceptor
+from tessel.runtime.interceptors import ConcurrencyLimitInterceptor, ErrorInterceptor
 from tessel.runtime.jobs import JobManager
 from tessel.runtime.messaging import Messaging
 from tessel.runtime.settings import Settings, get_settings
@@ -105,7 +106,15 @@ async def start_service(definition: ServiceDefinition, settings: Settings | None
     settings = settings or get_settings()
     setup_tracing(f"tessel-{definition.name}")
     messaging = await connect_messaging(settings, f"tessel-{definition.name}")
-    server = grpc.aio.server(interceptors=[ErrorInterceptor()], options=channel_options(settings))
+    # CPU work of handlers (asyncio.to_thread) runs on a bounded pool, and calls past a cap are refused:
+    # under load the event loop stays free for health checks and streams.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=settings.rpc_worker_threads, thread_name_prefix=f"tessel-{definition.name}-rpc")
+    )
+    server = grpc.aio.server(
+        interceptors=[ConcurrencyLimitInterceptor(settings.max_concurrent_rpcs), ErrorInterceptor()],
+        options=channel_options(settings),
+    )
     runtime = ServiceRuntime(
         settings=settings, server=server, messaging=messaging,
         artifacts=ArtifactStore(
