@@ -204,3 +204,11 @@ def test_a_folder_saved_again_by_transformers_still_loads_with_our_loader(export
     remote.save_pretrained(tmp_path / "resaved")
     assert (tmp_path / "resaved" / "modeling_decilm.py").is_file()
     assert torch.equal(logits(load_heterogeneous(tmp_path / "resaved")), expected)
+
+
+def test_export_refuses_a_folder_that_already_has_files(library, store, tmp_path):
+    manifest, _ = library
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "stale.bin").write_bytes(b"old")
+    with pytest.raises(FileExistsError):
+        assemble_and_export(manifest, MIXED, tmp_path / "child", store=store)

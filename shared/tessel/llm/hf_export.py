@@ -39,10 +39,12 @@ class ExportResult:
 
 def export_hf_folder(model, folder: str | Path, *, blocks=None, source_folder: str | Path | None = None,
                      dtype: torch.dtype | None = None, report: dict[str, Any] | None = None) -> ExportResult:
-    """Write the folder (created if absent). `source_folder` is the parent's folder: its tokenizer files and
+    """Write the folder (absent or empty: stale files would ship with it). `source_folder` is the parent's folder: its tokenizer files and
     generation config are copied (without it the generation config is derived from the model config and the
     folder has no tokenizer, which the report flags). `dtype` casts the model, in place, before saving."""
     folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise FileExistsError(f"export folder {folder} is not empty")
     if dtype is not None:
         model.to(dtype)
     blocks = list(blocks or block_configs_of(model))
