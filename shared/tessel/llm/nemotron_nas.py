@@ -3,7 +3,10 @@
 `config.json` carries `block_configs` (attention.{no_op, replace_with_linear, n_heads_in_group},
 ffn.{no_op, replace_with_linear, ffn_mult}) so servers that know DeciLM load the folder, plus
 `tessel_block_configs` with the exact absolute sizes our loader prefers. Servers derive
-`intermediate_size = round_up(int(2·ffn_mult·hidden/3), 256)`, so only multiples of 256 are exact there.
+`intermediate_size = round_up(int(2·ffn_mult·hidden/3), 256)`, so only multiples of 256 are exact there;
+`tessel_nemotron_nas_flags` lists what servers would get wrong. With `remote_code`, the folder also carries
+the bundled configuration/modeling files (`tessel.llm.hf_modeling`) and `auto_map`; `tessel.llm.hf_export`
+writes the complete folder (tokenizer, generation config, report).
 """
 
 from __future__ import annotations
