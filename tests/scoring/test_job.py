@@ -106,6 +106,17 @@ def test_a_restarted_job_keeps_the_variants_it_finished(store, library_ref):
     assert [v.scores for v in first.variants] == [v.scores for v in again.variants]
 
 
+def test_layers_a_library_leaves_out_keep_the_parent(store, corpus_dir):
+    from conftest import write_library
+
+    outcome = run(store, write_library(store, corpus_dir, layers=(1,)), InProcessExecutor())
+    library = ScoredLibrary.from_dict(store.get_json(outcome.scored_libraries[0]))  # validates full coverage
+    layer0 = [v for v in library.variants if v.layer == 0]
+    assert outcome.scored_now == 4 and len(layer0) == 2 and all(v.is_parent and v.variant_id == "" for v in layer0)
+    parent_ffn = next(v for v in library.variants if v.layer == 1 and v.subblock == "ffn" and v.is_parent)
+    assert next(v for v in layer0 if v.subblock == "ffn").cost == parent_ffn.cost
+
+
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"scenarios": (Scenario("cpu", "float32", 0, 16, 4),)}, "spec.scenarios[0].batch_size", "1.."),
     ({"scenarios": (Scenario("tpu", "float32", 1, 16, 4),)}, "spec.scenarios[0].device", "unknown device"),

@@ -16,7 +16,7 @@ from tessel.llm.scored_library import QUALITY_METRICS, Score, ScoredLibrary, Sco
 from tessel.runtime.executors import Executor
 from tessel_block_scorer.core import inputs, report
 from tessel_block_scorer.core.cost import library_costs
-from tessel_block_scorer.core.library import LibraryVariant, library_variants
+from tessel_block_scorer.core.library import LibraryVariant, library_variants, parent_shape
 from tessel_block_scorer.core.quality import (
     WORK_ORDER_SCHEMA,
     finished_result,
@@ -57,6 +57,7 @@ def score_library(request: ScoringRequest, *, job_id: str, store, executor: Exec
     software = {"torch": torch.__version__, "transformers": transformers.__version__, "scoring": "replace-one-block/v1"}
     key = result_key(library_sha256=request.library.sha256, tokens_sha256=tokens_ref.sha256,
                      batch_sequences=request.batch_sequences, vocab_chunk=request.vocab_chunk, software=software)
+    kept_as_parent = _layers_outside_the_library(manifest, variants)
     # The parent's own subblocks change nothing: exactly 0 on every metric, nothing to run.
     scorable = [v for v in variants if not v.is_parent]
     pending = [v.id for v in scorable if finished_result(store, key, v.id) is None]
@@ -98,7 +99,8 @@ def score_library(request: ScoringRequest, *, job_id: str, store, executor: Exec
             field=f"spec.scenarios[{index}]", library_field="spec.library")
         library = ScoredLibrary(
             num_layers=int(manifest["parent"]["shape"]["num_hidden_layers"]), scenario=scenario, overhead=overhead,
-            variants=[_scored(v, PARENT_SCORES if v.is_parent else quality[v.id], costs[v.id]) for v in variants],
+            variants=[_scored(v, PARENT_SCORES if v.is_parent else quality[v.id], costs[v.id]) for v in variants]
+            + [_scored(v, PARENT_SCORES, _parent_cost(table, v)) for v in kept_as_parent],
             library=ref_to_dict(request.library),
             parent={"model": resolved.parent_model, "shape": manifest["parent"]["shape"]},
             extra={**extra, "cost": {"device": table.device, "measured": table.measured, "cached": table.cached,
@@ -113,6 +115,30 @@ def score_library(request: ScoringRequest, *, job_id: str, store, executor: Exec
     report_ref = store.put_bytes(markdown.encode(), media_type="text/markdown", name=f"block-scorer/{job_id}/report")
     tracker.report("scored library ready")
     return ScoringOutcome(refs, report_ref, heatmap_ref, len(pending), reused)
+
+
+def _layers_outside_the_library(manifest, variants: list[LibraryVariant]) -> list[LibraryVariant]:
+    """Parent entries for the (layer, subblock)s a layer-restricted library leaves out: there the parent's
+    own subblock is the only choice, and the solver needs one per (layer, subblock)."""
+    shape = parent_shape(manifest)
+    block = shape.parent_block()
+    listed = {(v.layer, v.subblock) for v in variants}
+    return [
+        LibraryVariant(id="", layer=layer, subblock=subblock, weights=None, is_parent=True,
+                       config=block.attention if subblock == "attention" else block.ffn)
+        for layer in range(shape.num_hidden_layers) for subblock in ("attention", "ffn")
+        if (layer, subblock) not in listed
+    ]
+
+
+def _parent_cost(table, variant: LibraryVariant):
+    try:
+        return table.of(variant.subblock, variant.config)
+    except KeyError:
+        from tessel.runtime.errors import InvalidArgument
+
+        raise InvalidArgument(f"the library lists no parent-shaped {variant.subblock} variant to cost layer "
+                              f"{variant.layer} with", field="spec.library") from None
 
 
 def _scored(variant: LibraryVariant, scores, cost) -> ScoredVariant:
