@@ -207,3 +207,37 @@ async def test_cli_assemble_downloads_the_folder(service, store, tmp_path, monke
     assert json.loads(result.stdout)["job"]["state"] == "JOB_STATE_SUCCEEDED"
     config = json.loads((out / "config.json").read_text())
     assert config["model_type"] == "nemotron-nas" and (out / "model.safetensors").stat().st_size > 0
+
+
+@pytest.mark.slow  # ~30 s on 2 shared cores: assembly, then the block-scorer times the child end to end
+async def test_cli_assemble_measure_compares_predicted_and_measured(service, start, store, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from tessel.cli.solve import assemble
+    from tessel_block_scorer.core.settings import get_scorer_settings
+    from tessel_block_scorer.service import DEFINITION as SCORER
+
+    monkeypatch.setenv("TESSEL_BLOCK_SCORER_COST_CACHE_DIR", str(tmp_path / "costs"))
+    get_scorer_settings.cache_clear()
+    scorer = await start(SCORER)
+    monkeypatch.setenv("TESSEL_ARCH_SOLVER_ADDRESS", service.address)
+    monkeypatch.setenv("TESSEL_BLOCK_SCORER_ADDRESS", scorer.address)
+    manifest, scored = build_library(store)
+    manifest_ref = store.put_json(manifest)
+    scored.library = {"uri": manifest_ref.uri, "sha256": manifest_ref.sha256}
+    async with ArchSolverClient(service.address) as client:
+        solved = await client.solve(pb.SolveRequest(scored_library=store.put_json(scored.to_dict()),
+                                                    budget=pb.Budget(target_speedup=1.2)))
+    result = await asyncio.to_thread(CliRunner().invoke, assemble,
+                                     [solved.solutions[0].artifact.uri, "--measure", "--tolerance", "25", "--json"],
+                                     catch_exceptions=False)
+    get_scorer_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    measured = json.loads(result.stdout)["measurement"]
+    quantities = {row["quantity"]: row for row in measured["rows"]}
+    assert {"total seconds", "prefill seconds", "decode seconds/token"} <= set(quantities)
+    for row in measured["rows"]:
+        assert row["measured"] > 0 and row["predicted"] > 0
+        assert row["error_percent"] == pytest.approx(100 * (row["predicted"] - row["measured"]) / row["measured"])
+        assert row["miss"] == (abs(row["error_percent"]) > 25)
+    assert measured["misses"] == sum(row["miss"] for row in measured["rows"])

@@ -25,6 +25,7 @@ BASELINES = {"greedy": pb.METHOD_GREEDY, "random": pb.METHOD_RANDOM, "max-params
 PRECISIONS = {"float32": scenario_pb2.PRECISION_FLOAT32, "bfloat16": scenario_pb2.PRECISION_BFLOAT16,
               "float16": scenario_pb2.PRECISION_FLOAT16}
 # CLI option -> (Budget field, parser); sizes accept K/M/G (×1000) and Ki/Mi/Gi (×1024) suffixes.
+DEFAULT_TOLERANCE_PERCENT = 15.0
 _SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 
 
@@ -160,9 +161,13 @@ def sweep(scored_library, png, as_json, **values) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Download the exported Hugging Face folder here.")
 @click.option("--precision", type=click.Choice(sorted(PRECISIONS)), default="float32", show_default=True)
+@click.option("--measure", is_flag=True,
+              help="Then measure the child end to end on the scenario (block-scorer measurement job).")
+@click.option("--tolerance", type=float, default=DEFAULT_TOLERANCE_PERCENT, show_default=True,
+              help="Flag a measured time or memory off the prediction by more than this many percent.")
 @click.option("--detach", is_flag=True, help="Print the job id and return.")
 @json_option
-def assemble(solution, out_dir, precision, detach, as_json) -> None:
+def assemble(solution, out_dir, precision, measure, tolerance, detach, as_json) -> None:
     """Assemble a solution (its artifact URI from `tessel solve --json`, or a local solution JSON) into a
     Hugging Face folder (nemotron-nas config + self-contained modeling file)."""
     spec = pb.AssemblyJobSpec(solution=_artifact_ref(solution), precision=PRECISIONS[precision])
@@ -182,8 +187,10 @@ def assemble(solution, out_dir, precision, detach, as_json) -> None:
     if record.job.state == job_pb2.JOB_STATE_FAILED:
         raise click.ClickException(f"assembly job {record.job.id} failed: {record.job.error.reason}")
     written = download_folder(record.result.model, out_dir) if out_dir and record.result.model.uri else None
+    measured = measure_solution(spec.solution, tolerance, quiet=as_json) if measure and not detach else None
     if as_json:
-        emit_json(_dict(record) | ({"folder": str(written)} if written else {}))
+        emit_json(_dict(record) | ({"folder": str(written)} if written else {})
+                  | ({"measurement": measured} if measured else {}))
         return
     console.print(f"job {record.job.id}: {job_pb2.JobState.Name(record.job.state)}")
     if record.result.model.uri:
@@ -193,6 +200,53 @@ def assemble(solution, out_dir, precision, detach, as_json) -> None:
             console.print(f"  flag: {flag}")
     if written:
         console.print(f"folder: {written}")
+    if measured:
+        table(f"Predicted vs measured (tolerance {tolerance:g} %)", ["scenario", "quantity", "predicted", "measured",
+                                                                     "error %", ""],
+              [[r["scenario"], r["quantity"], f"{r['predicted']:.6g}", f"{r['measured']:.6g}",
+                f"{r['error_percent']:+.1f}", "MISS" if r["miss"] else "ok"] for r in measured["rows"]])
+
+
+def measure_solution(solution_ref: artifact_pb2.ArtifactRef, tolerance: float, *, quiet: bool) -> dict:
+    """Measure the solution's architecture on its scored library's scenario; predicted vs measured rows,
+    each flagged when off by more than `tolerance` percent."""
+    from tessel.client.block_scorer import BlockScorerClient
+    from tessel.scoring.v1 import scoring_pb2
+
+    document = ArtifactStore(get_settings().artifacts_root).get_json(solution_ref)
+    scored = document["scored_library"]
+    spec = scoring_pb2.MeasurementJobSpec(
+        architecture=solution_ref,
+        scored_library=artifact_pb2.ArtifactRef(uri=scored["uri"], sha256=scored.get("sha256", "")))
+
+    async def call():
+        async with BlockScorerClient() as client:
+            return await client.measurement.submit_and_watch(
+                spec, on_update=None if quiet else lambda r: console.print(
+                    f"measurement {r.job.id}: {job_pb2.JobState.Name(r.job.state)} {r.job.progress.message}"))
+
+    record = asyncio.run(call())
+    if record.job.state != job_pb2.JOB_STATE_SUCCEEDED:
+        raise click.ClickException(f"measurement job {record.job.id} did not succeed: {record.job.error.reason}")
+    return measurement_rows(record, tolerance)
+
+
+def measurement_rows(record, tolerance: float) -> dict:
+    rows = []
+    for m in record.result.measurements:
+        name = m.scenario.name or f"b{m.scenario.batch_size} p{m.scenario.prompt_length} g{m.scenario.generation_length}"
+        for quantity, predicted, measured in (
+                ("total seconds", m.predicted_total_seconds, m.total_seconds),
+                ("prefill seconds", m.predicted_prefill_seconds, m.prefill_seconds),
+                ("decode seconds/token", m.predicted_decode_seconds_per_token, m.decode_seconds_per_token),
+                ("memory bytes", m.predicted_memory_bytes, m.peak_memory_bytes)):
+            if not measured:  # not measurable on this device (e.g. peak memory without CUDA)
+                continue
+            error = 100.0 * (predicted - measured) / measured
+            rows.append({"scenario": name, "quantity": quantity, "predicted": predicted, "measured": measured,
+                         "error_percent": error, "miss": abs(error) > tolerance})
+    return {"job_id": record.job.id, "tolerance_percent": tolerance, "rows": rows,
+            "misses": sum(r["miss"] for r in rows)}
 
 
 def download_folder(model_ref: artifact_pb2.ArtifactRef, out_dir: Path) -> Path:

@@ -160,7 +160,9 @@ def _solve_once(problem: Problem, coefficients: dict[int, float], limits: dict[s
 def _run(prob: pulp.LpProblem, solver: str, time_limit_s: float) -> tuple[str | None, float | None]:
     """Solve; (optimal | feasible, the proven bound) or (None, None) when no assignment was found."""
     if solver == "highs":
-        prob.solve(pulp.HiGHS(msg=False, timeLimit=time_limit_s))
+        # One thread: a solve is small, the service runs one per request, and HiGHS fixes its thread pool at
+        # the first solve of the process (a later, different count fails).
+        prob.solve(pulp.HiGHS(msg=False, timeLimit=time_limit_s, threads=1))
         bound = prob.solverModel.getInfo().mip_dual_bound
         log = None
     else:
@@ -169,9 +171,14 @@ def _run(prob: pulp.LpProblem, solver: str, time_limit_s: float) -> tuple[str | 
             prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, logPath=str(log_path)))
             log = log_path.read_text() if log_path.exists() else ""
         bound = None
+    if prob.status == pulp.LpStatusInfeasible:
+        return None, None
     if prob.status != pulp.LpStatusOptimal or prob.sol_status not in (
             pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        return None, None
+        # Not a proof of infeasibility: the time ran out before any assignment, or the solver failed.
+        raise FailedPrecondition(
+            f"the {solver} solver stopped without an assignment (status {pulp.LpStatus[prob.status]}); "
+            "allow more time", field="options.time_limit_seconds")
     objective = pulp.value(prob.objective) or 0.0
     if log is not None:
         bound = _cbc_bound(log, objective, prob.sol_status)
