@@ -93,15 +93,15 @@ def test_bad_input_exits_2_with_one_line(stack_env, running_stack, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_services_without_their_capability_answer_unimplemented(running_stack):
+def test_arch_solver_refuses_a_solve_without_its_scored_library(running_stack):
     from tessel.arch.v1 import arch_pb2, arch_pb2_grpc
 
     address = next(s["address"] for s in running_stack if s["name"] == "arch-solver")
     with grpc.insecure_channel(address) as channel:
         with pytest.raises(grpc.RpcError) as caught:
             arch_pb2_grpc.ArchSolverServiceStub(channel).Solve(arch_pb2.SolveRequest(), timeout=10)
-    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "arch-solver" in caught.value.details()
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "scored_library" in caught.value.details()
 
 
 def test_down_leaves_no_process_or_port_behind(stack_env, running_stack):
