@@ -1,21 +1,22 @@
 """`tessel distill library|global|watch|get|list|cancel|table`: block libraries and global KD
-(run by the block-distiller service; progress from Watch)."""
+(run by the block-distiller service; the job commands come from `tessel.cli.jobs`).
+
+`tessel.llm` (torch, transformers) is imported only by the commands that read block configs or a
+library manifest, so `tessel distill --help` and the job commands start fast."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tessel.cli.errors import flags_from_spec
+from tessel.cli.jobs import JobKit, submit_options
 from tessel.cli.output import console, emit_json, json_option, table
 from tessel.client.block_distiller import BlockDistillerClient
-from tessel.common.v1 import artifact_pb2, job_pb2
+from tessel.common.v1 import artifact_pb2
 from tessel.distill.v1 import distill_pb2 as pb
-from tessel.llm.block_config import BlockConfig
-from tessel.llm.library_manifest import loss_summary
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.settings import get_settings
 
@@ -25,6 +26,15 @@ FFN_KINDS = {"mlp": pb.FFN_KIND_MLP, "no_op": pb.FFN_KIND_NO_OP, "linear": pb.FF
 # Sized for minutes on a 2-core machine with SmolLM2-135M (≈0.045 s per 1k tokens per variant):
 # 30 layers × (1 attention + 1 FFN variant) × 8k tokens.
 QUICK = {"kv_heads": "1", "ffn_sizes": "768", "token_budget": 8192, "held_out_tokens": 2048}
+# Spec fields below spec.library / spec.global_kd whose flag has another name (same-named ones are found).
+LIBRARY_FLAGS = {
+    "parent_model": "--parent", "include_linear": "--linear", "search_space.kv_heads": "--kv-heads",
+    "search_space.ffn_intermediate_sizes": "--ffn-sizes", "search_space.layers": "--layers",
+    "search_space.attention_no_op": "--no-op", "search_space.ffn_no_op": "--no-op",
+    "search_space.attention_linear": "--linear", "search_space.ffn_linear": "--linear",
+}
+GLOBAL_FLAGS = {"parent_model": "--parent", "library": "--library-uri", "library.sha256": "--library-sha256",
+                "block_configs": "--child"}
 
 
 def _ints(text: str | None, option: str) -> list[int]:
@@ -39,6 +49,26 @@ def _ints(text: str | None, option: str) -> list[int]:
 @click.group()
 def distill() -> None:
     """Block libraries (training-free init + blockwise local distillation) and global KD."""
+
+
+def _show(record, as_json: bool) -> None:
+    """A succeeded job's result: the loss table of a library, the KL numbers of a global KD run."""
+    job = record.job
+    manifest = _manifest(record.result.manifest)
+    if job.kind == "library":
+        _print_library(manifest, as_json=as_json, job_id=job.id, result=record.result)
+        return
+    document = {"job_id": job.id, "manifest_uri": record.result.manifest.uri, "manifest_sha256": record.result.manifest.sha256,
+                "initial_kl": record.result.initial_kl, "final_kl": record.result.final_kl}
+    if as_json:
+        emit_json(document)
+    else:
+        table(f"Global distillation {job.id}", ["field", "value"], list(document.items()))
+
+
+KIT = JobKit(BlockDistillerClient, noun="distillation job", command="tessel distill", show=_show,
+             metric_names=("loss", "tokens_per_s", "kl"))
+KIT.add_commands(distill)
 
 
 @distill.command()
@@ -56,10 +86,9 @@ def distill() -> None:
 @click.option("--learning-rate", type=float, default=0.0)
 @click.option("--executor", type=click.Choice(sorted(EXECUTORS)), help="Default: the service's setting.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--detach", is_flag=True, help="Print the job id and return.")
-@json_option
+@submit_options
 def library(parent_model, corpus, quick, kv_heads, ffn_sizes, layers, no_op, linear, token_budget, held_out_tokens,
-            sequence_length, learning_rate, executor, seed, detach, as_json) -> None:
+            sequence_length, learning_rate, executor, seed, submit) -> None:
     """Build a block library and print the init-vs-BLD loss table."""
     if quick:
         kv_heads = kv_heads or QUICK["kv_heads"]
@@ -77,8 +106,9 @@ def library(parent_model, corpus, quick, kv_heads, ffn_sizes, layers, no_op, lin
             layers=_ints(layers, "--layers"), attention_no_op=no_op, ffn_no_op=no_op,
             attention_linear=linear, ffn_linear=linear,
         ))
-    record = asyncio.run(_submit(pb.DistillationJobSpec(library=spec), detach=detach, quiet=as_json))
-    _report(record, as_json=as_json, detach=detach)
+    flags = flags_from_spec(pb.LibrarySpec.DESCRIPTOR, click.get_current_context().command.params,
+                            prefix="spec.library.", renamed=LIBRARY_FLAGS)
+    KIT.submit(pb.DistillationJobSpec(library=spec), submit, flags=flags)
 
 
 @distill.command("global")
@@ -92,11 +122,12 @@ def library(parent_model, corpus, quick, kv_heads, ffn_sizes, layers, no_op, lin
 @click.option("--checkpoint-interval-tokens", type=int, default=0)
 @click.option("--learning-rate", type=float, default=0.0)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--detach", is_flag=True)
-@json_option
+@submit_options
 def global_kd(parent_model, corpus, library_uri, library_sha256, child_file, token_budget,
-              checkpoint_interval_tokens, learning_rate, seed, detach, as_json) -> None:
+              checkpoint_interval_tokens, learning_rate, seed, submit) -> None:
     """Distil a child (per-layer block configs over the library) from the parent: cosine + KL, no LM loss."""
+    from tessel.llm.block_config import BlockConfig
+
     try:
         blocks = [BlockConfig.from_dict(item, field=f"--child[{i}]") for i, item in enumerate(json.loads(child_file.read_text()))]
     except (json.JSONDecodeError, TypeError) as error:
@@ -116,65 +147,9 @@ def global_kd(parent_model, corpus, library_uri, library_sha256, child_file, tok
     )
     if token_budget is not None:
         spec.token_budget = token_budget
-    record = asyncio.run(_submit(pb.DistillationJobSpec(global_kd=spec), detach=detach, quiet=as_json))
-    _report(record, as_json=as_json, detach=detach)
-
-
-@distill.command()
-@click.argument("job_id")
-@json_option
-def watch(job_id, as_json) -> None:
-    """Follow a job to its end with a progress bar."""
-
-    async def follow():
-        async with BlockDistillerClient() as client:
-            return await _follow(client, job_id, quiet=as_json)
-
-    _report(asyncio.run(follow()), as_json=as_json, detach=False)
-
-
-@distill.command()
-@click.argument("job_id")
-@json_option
-def get(job_id, as_json) -> None:
-    """Show one job."""
-
-    async def call():
-        async with BlockDistillerClient() as client:
-            return await client.get(job_id)
-
-    _report(asyncio.run(call()), as_json=as_json, detach=True)
-
-
-@distill.command("list")
-@json_option
-def list_jobs(as_json) -> None:
-    """List distillation jobs."""
-
-    async def call():
-        async with BlockDistillerClient() as client:
-            return (await client.list())[0]
-
-    records = asyncio.run(call())
-    rows = [[r.job.id, r.job.kind, _state(r.job), f"{r.job.progress.done}/{r.job.progress.total}", r.job.progress.message]
-            for r in records]
-    if as_json:
-        emit_json({"jobs": [dict(zip(["id", "kind", "state", "progress", "message"], row)) for row in rows]})
-    else:
-        table("Distillation jobs", ["id", "kind", "state", "progress", "message"], rows)
-
-
-@distill.command()
-@click.argument("job_id")
-@click.option("--reason", default="")
-def cancel(job_id, reason) -> None:
-    """Ask a job to stop at its next checkpoint."""
-
-    async def call():
-        async with BlockDistillerClient() as client:
-            return await client.cancel(job_id, reason)
-
-    click.echo(f"{job_id}: {_state(asyncio.run(call()).job)} (cancel requested)")
+    flags = flags_from_spec(pb.GlobalDistillationSpec.DESCRIPTOR, click.get_current_context().command.params,
+                            prefix="spec.global_kd.", renamed=GLOBAL_FLAGS)
+    KIT.submit(pb.DistillationJobSpec(global_kd=spec), submit, flags=flags)
 
 
 @distill.command("table")
@@ -186,63 +161,13 @@ def loss_table(uri, sha256, as_json) -> None:
     _print_library(_manifest(artifact_pb2.ArtifactRef(uri=uri, sha256=sha256)), as_json=as_json, job_id="")
 
 
-async def _submit(spec: pb.DistillationJobSpec, *, detach: bool, quiet: bool):
-    async with BlockDistillerClient() as client:
-        record = await client.create(spec)
-        if detach:
-            return record
-        return await _follow(client, record.job.id, quiet=quiet)
-
-
-async def _follow(client: BlockDistillerClient, job_id: str, *, quiet: bool):
-    record = None
-    if quiet:
-        async for record in client.watch(job_id):
-            pass
-        return record
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.fields[unit]}"),
-                  TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(), console=console, transient=True) as progress:
-        task = progress.add_task("queued", total=None, unit="", metrics="")
-        async for record in client.watch(job_id):
-            p = record.job.progress
-            metrics = "  ".join(f"{k} {v:.4g}" for k, v in sorted(p.metrics.items()) if k in ("loss", "tokens_per_s", "kl"))
-            progress.update(task, description=p.message or _state(record.job), completed=p.done, total=p.total or None,
-                            unit=p.unit, metrics=metrics)
-    return record
-
-
-def _state(job: job_pb2.Job) -> str:
-    return job_pb2.JobState.Name(job.state).removeprefix("JOB_STATE_").lower()
-
-
 def _manifest(ref: artifact_pb2.ArtifactRef) -> dict:
     return ArtifactStore(get_settings().artifacts_root).get_json(ref)
 
 
-def _report(record, *, as_json: bool, detach: bool) -> None:
-    job = record.job
-    if detach and job.state not in (job_pb2.JOB_STATE_SUCCEEDED, job_pb2.JOB_STATE_FAILED):
-        if as_json:
-            emit_json({"job_id": job.id, "state": _state(job)})
-        else:
-            click.echo(f"{job.id} {_state(job)}")
-        return
-    if job.state != job_pb2.JOB_STATE_SUCCEEDED:
-        field = f" ({job.error.field})" if job.error.field else ""
-        raise click.ClickException(f"job {job.id} {_state(job)}: {job.error.reason}{field}")
-    manifest = _manifest(record.result.manifest)
-    if job.kind == "library":
-        _print_library(manifest, as_json=as_json, job_id=job.id, result=record.result)
-        return
-    document = {"job_id": job.id, "manifest_uri": record.result.manifest.uri, "manifest_sha256": record.result.manifest.sha256,
-                "initial_kl": record.result.initial_kl, "final_kl": record.result.final_kl}
-    if as_json:
-        emit_json(document)
-    else:
-        table(f"Global distillation {job.id}", ["field", "value"], list(document.items()))
-
-
 def _print_library(manifest: dict, *, as_json: bool, job_id: str, result=None) -> None:
+    from tessel.llm.library_manifest import loss_summary
+
     rows = loss_summary(manifest)
     if as_json:
         document = {"job_id": job_id, "rows": rows, "variants": len(manifest["variants"])}

@@ -1,18 +1,20 @@
-"""`tessel selective sgr|train`: risk certificates (SGR / Learn-then-Test) and training jobs."""
+"""`tessel selective sgr|train|get|watch|list|cancel`: risk certificates (SGR / Learn-then-Test) and
+training jobs (the job commands come from `tessel.cli.jobs`)."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tessel.cli.errors import flags_from_spec
+from tessel.cli.jobs import JobKit, submit_options
 from tessel.cli.metrics import NPY, load_npy
-from tessel.cli.output import console, emit_json, json_option, table
+from tessel.cli.output import emit_json, json_option, table
 from tessel.client.selective_trainer import METHODS, SelectiveTrainerClient
-from tessel.common.v1 import job_pb2
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.settings import get_settings
 from tessel.training.v1 import training_pb2 as pb
@@ -24,6 +26,13 @@ CONFIDENCES = {
     "softmax-response": pb.CONFIDENCE_FUNCTION_SOFTMAX_RESPONSE,
     "mc-dropout": pb.CONFIDENCE_FUNCTION_MC_DROPOUT,
     "selection-head": pb.CONFIDENCE_FUNCTION_SELECTION_HEAD,
+}
+# TrainingJobSpec fields whose flag has another name (same-named ones, e.g. --dataset, are found).
+TRAIN_FLAGS = {
+    "backbone.architecture": "--architecture", "backbone.hidden_sizes": "--hidden", "backbone.blocks_per_stack": "--blocks",
+    "backbone.base_width": "--width", "backbone.dropout": "--dropout", "max_epochs": "--epochs",
+    "learning_rate": "--lr", "max_train_examples": "--max-train", "confidence_function": "--confidence",
+    "selectivenet.target_coverage": "--coverage", "selectivenet.risk_normalization": "--reference-loss",
 }
 
 
@@ -99,9 +108,9 @@ def sgr(confidence, errors, risk, delta, method, grid_size, as_json) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=click.Choice(["", "auto", "cpu", "cuda"]), default="")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Copy the model and test outputs here.")
-@json_option
+@submit_options
 def train(dataset, dataset_root, objective, coverage, reference_loss, architecture, hidden, blocks, width, dropout,
-          confidence, epochs, patience, batch_size, lr, max_train, seed, device, out, as_json) -> None:
+          confidence, epochs, patience, batch_size, lr, max_train, seed, device, out, submit) -> None:
     """Run a training job and follow it; prints the result (and the risk-coverage table)."""
     spec = pb.TrainingJobSpec(
         dataset=dataset, dataset_root=dataset_root, seed=seed, objective=OBJECTIVES[objective],
@@ -114,38 +123,30 @@ def train(dataset, dataset_root, objective, coverage, reference_loss, architectu
         spec.selectivenet.target_coverage = coverage
         if reference_loss:
             spec.selectivenet.risk_normalization = pb.RISK_NORMALIZATION_NONE
-    record = asyncio.run(_follow(spec, show_progress=not as_json))
-    job = record.job
-    if job.state != job_pb2.JOB_STATE_SUCCEEDED:
-        state = job_pb2.JobState.Name(job.state).removeprefix("JOB_STATE_")
-        field = f" ({job.error.field})" if job.error.field else ""
-        raise click.ClickException(f"job {job.id} {state}: {job.error.reason}{field}")
-    document = _result_document(job.id, record.result)
+    flags = flags_from_spec(pb.TrainingJobSpec.DESCRIPTOR, click.get_current_context().command.params,
+                            renamed=TRAIN_FLAGS)
+    kit = dataclasses.replace(KIT, show=lambda record, as_json: _show(record, as_json, out=out)) if out else KIT
+    kit.submit(spec, submit, flags=flags)
+
+
+def _show(record, as_json: bool, *, out: Path | None = None) -> None:
+    """A finished training job: its numbers (and files copied to `out`), then the test risk-coverage table."""
+    document = _result_document(record.job.id, record.result)
     if out is not None:
         document["files"] = _download(record.result, out)
     if as_json:
         emit_json(document)
         return
     scalars = {k: v for k, v in document.items() if k not in ("risk_coverage", "files")}
-    table(f"Training job {job.id}", ["field", "value"], [[k, v] for k, v in scalars.items()])
+    table(f"Training job {record.job.id}", ["field", "value"], [[k, v] for k, v in scalars.items()])
     if document["risk_coverage"]:
         table("Test risk-coverage", ["coverage", "selective risk"],
               [[p["coverage"], p["selective_risk"]] for p in document["risk_coverage"]])
 
 
-async def _follow(spec: pb.TrainingJobSpec, *, show_progress: bool):
-    async with SelectiveTrainerClient() as client:
-        if not show_progress:
-            return await client.submit_and_watch(spec)
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=console, transient=True) as progress:
-            task = progress.add_task("queued", total=None)
-
-            def update(record) -> None:
-                p = record.job.progress
-                progress.update(task, description=p.message or "running", completed=p.done, total=p.total or None)
-
-            return await client.submit_and_watch(spec, on_update=update)
+KIT = JobKit(SelectiveTrainerClient, noun="training job", command="tessel selective", show=_show,
+             metric_names=("train_loss", "validation_loss", "validation_risk"))
+KIT.add_commands(selective)
 
 
 def _result_document(job_id: str, result: pb.TrainingJobResult) -> dict:

@@ -28,8 +28,10 @@ class JobClient(ServiceClient):
     def _request(self, verb: str, **values) -> Message:
         return getattr(self.messages, f"{verb}{self.resource}{'s' if verb == 'List' else ''}Request")(**values)
 
-    async def create(self, spec: Message, labels: dict[str, str] | None = None) -> Message:
-        reply = await self._call("Create")(self._request("Create", spec=spec, labels=labels or {}))
+    async def create(self, spec: Message, labels: dict[str, str] | None = None, request_id: str = "") -> Message:
+        """A retry with the same `request_id` returns the job the first call created."""
+        request = self._request("Create", spec=spec, labels=labels or {}, request_id=request_id)
+        reply = await self._call("Create")(request)
         return getattr(reply, self.field)
 
     async def get(self, job_id: str) -> Message:
@@ -42,8 +44,11 @@ class JobClient(ServiceClient):
     async def cancel(self, job_id: str, reason: str = "") -> Message:
         return getattr(await self._call("Cancel")(self._request("Cancel", id=job_id, reason=reason)), self.field)
 
-    async def list(self, *, page_size: int = 0, page_token: str = "", state: int = 0) -> tuple[list[Message], str]:
-        request = self._request("List", page=job_pb2.PageRequest(page_size=page_size, page_token=page_token), state=state)
+    async def list(
+        self, *, page_size: int = 0, page_token: str = "", state: int = 0, labels: dict[str, str] | None = None
+    ) -> tuple[list[Message], str]:
+        request = self._request("List", page=job_pb2.PageRequest(page_size=page_size, page_token=page_token),
+                                state=state, labels=labels or {})
         reply = await self._call("List")(request)
         return list(getattr(reply, self.plural_field)), reply.next_page_token
 
