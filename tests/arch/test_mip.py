@@ -69,6 +69,15 @@ def test_diverse_solutions_differ_by_the_fraction_and_are_each_optimal(make_libr
         assert meets(library, chosen[k], budgets)
 
 
+def test_diverse_solving_stops_when_the_space_runs_out(make_library):
+    library = make_library(4)
+    # Differing in every (layer, subblock) pairwise, with 3 variants per subblock, allows exactly 3 solutions.
+    solutions = solve_diverse(make_problem(library), count=10, min_difference=1.0)
+    assert len(solutions) == 3
+    for a, b in itertools.combinations([list(s.choice.values()) for s in solutions], 2):
+        assert not set(a) & set(b)
+
+
 @pytest.mark.parametrize("budget", BUDGETS)
 def test_infeasible_budget_names_it_with_the_tightest_achievable_value(make_library, budget):
     library = make_library(1)

@@ -81,6 +81,9 @@ async def test_infeasible_and_bad_input_are_errors_naming_the_field(service, sto
         (pb.SolveRequest(scored_library=ref, budget=pb.Budget(max_latency_seconds=-1.0)),
          grpc.StatusCode.INVALID_ARGUMENT, "budget.max_latency_seconds"),
         (pb.SolveRequest(), grpc.StatusCode.INVALID_ARGUMENT, "scored_library"),
+        (pb.SolveRequest(scored_library=ref, num_solutions=17), grpc.StatusCode.INVALID_ARGUMENT, "num_solutions"),
+        (pb.SolveRequest(scored_library=ref, num_solutions=4, options=pb.SolveOptions(time_limit_seconds=600)),
+         grpc.StatusCode.INVALID_ARGUMENT, "options.time_limit_seconds"),
         (pb.SolveRequest(scored_library=artifact_pb2.ArtifactRef(uri="file:///etc/passwd")),
          grpc.StatusCode.INVALID_ARGUMENT, "scored_library.uri"),  # outside the store: refused
     ]

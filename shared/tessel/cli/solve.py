@@ -359,7 +359,8 @@ def architecture_png(solution: pb.Solution, path: Path) -> None:
     axis.imshow(grid, cmap="viridis", vmin=0, vmax=1, aspect="auto")
     for row in range(2):
         for col in range(len(layers)):
-            axis.text(col, row, labels[row][col], ha="center", va="center", fontsize=6, rotation=90, color="white")
+            axis.text(col, row, labels[row][col], ha="center", va="center", fontsize=6, rotation=90,
+                      color="black" if grid[row][col] > 0.6 else "white")  # readable on viridis' yellow end
     axis.set_yticks([0, 1], ["attention", "FFN"])
     axis.set_xticks(range(len(layers)), layers, fontsize=7)
     axis.set_xlabel("layer")

@@ -16,6 +16,8 @@ DEFAULT_TIME_LIMIT_S = 30.0
 DEFAULT_MIN_DIFFERENCE = 0.2
 MAX_SOLUTIONS = 16
 MAX_RULE_ENTRIES = 4096
+# Solver seconds one request may ask for in all (time limit × solves), so no RPC runs for hours.
+MAX_REQUEST_SOLVER_SECONDS = 1800.0
 SOLVERS = {pb.SOLVER_UNSPECIFIED: "highs", pb.SOLVER_HIGHS: "highs", pb.SOLVER_CBC: "cbc"}
 METHODS = {pb.METHOD_UNSPECIFIED: "mip", pb.METHOD_MIP: "mip", pb.METHOD_GREEDY: "greedy",
            pb.METHOD_RANDOM: "random", pb.METHOD_MAX_PARAMS: "max_params", pb.METHOD_UNIFORM: "uniform"}
@@ -87,6 +89,13 @@ def rules(message: pb.LayerRules) -> LayerRules:
         max_no_op_attention=message.max_no_op_attention if message.HasField("max_no_op_attention") else None,
         max_no_op_ffn=message.max_no_op_ffn if message.HasField("max_no_op_ffn") else None,
     )
+
+
+def check_total_time(time_limit_s: float, solves: int) -> None:
+    if time_limit_s * solves > MAX_REQUEST_SOLVER_SECONDS:
+        raise InvalidArgument(
+            f"{solves} solves × {time_limit_s:g} s is over the {MAX_REQUEST_SOLVER_SECONDS:g} s a request may use",
+            field="options.time_limit_seconds")
 
 
 def diversity(request: pb.SolveRequest) -> tuple[int, float]:

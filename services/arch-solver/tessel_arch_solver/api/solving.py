@@ -20,6 +20,7 @@ def solve_request(request: pb.SolveRequest, store) -> pb.SolveResponse:
     library = convert.load_scored_library(store, request.scored_library)
     options = convert.options(request.options)
     count, fraction = convert.diversity(request)
+    convert.check_total_time(options["time_limit_s"], count)
     if count > 1 and options["method"] != "mip":
         raise InvalidArgument("diverse solutions come from the MIP only (method unset or METHOD_MIP)",
                               field="num_solutions")
@@ -47,6 +48,7 @@ def sweep_request(request: pb.SolveSweepRequest, store) -> pb.SolveSweepResponse
         raise InvalidArgument(f"needs 1 to {MAX_SWEEP_POINTS} budgets, got {len(request.budgets)}", field="budgets")
     library = convert.load_scored_library(store, request.scored_library)
     options = convert.options(request.options)
+    convert.check_total_time(options["time_limit_s"], len(request.budgets))
     scenario = convert.scenario(request.scenario if request.HasField("scenario") else None)
     budget_list = [convert.budgets(b) for b in request.budgets]
     points = sweep(library, budget_list, metric=options["metric"], rules=options["rules"], scenario=scenario,

@@ -26,6 +26,10 @@ MAX_TIME_LIMIT_S = 600.0
 _RETIGHTEN_ATTEMPTS = 3
 
 
+class NoFurtherSolution(FailedPrecondition):
+    """Diverse solving ran out: no assignment differs enough from the earlier ones."""
+
+
 @dataclass(frozen=True)
 class Solution:
     choice: dict[tuple[int, str], int]  # (layer, subblock) -> index into library.variants
@@ -63,8 +67,8 @@ def solve_problem(problem: Problem, *, time_limit_s: float = 30.0, solver: str =
                        previous=previous, min_difference=min_difference)
     if outcome is None:
         if previous:
-            raise FailedPrecondition("no further architecture differs enough from the earlier ones",
-                                     field="min_difference")
+            raise NoFurtherSolution("no further architecture differs enough from the earlier ones",
+                                    field="min_difference")
         explain_infeasible(problem, time_limit_s=time_limit_s, solver=solver)
     return finish(problem, outcome.chosen, method="mip", status=outcome.status, bound=outcome.bound,
                   started=started)
@@ -82,7 +86,7 @@ def solve_diverse(problem: Problem, *, count: int, min_difference: float, time_l
         try:
             solutions.append(solve_problem(problem, time_limit_s=time_limit_s, solver=solver, previous=earlier,
                                            min_difference=min_difference))
-        except FailedPrecondition:
+        except NoFurtherSolution:
             break
     return solutions
 

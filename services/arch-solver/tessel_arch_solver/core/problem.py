@@ -36,6 +36,7 @@ BUDGET_MEASURES = {
     "target_speedup": "latency_seconds",
 }
 LOWER_BOUNDS = ("min_throughput_tokens_per_second", "target_speedup")  # budgets that must be positive
+MAX_VARIANTS = 100_000  # a request's MIP size bound (Llama-70B's whole space is 80 × 15 = 1,200)
 
 
 class InfeasibleBudget(FailedPrecondition):
@@ -165,12 +166,15 @@ def make_problem(library: ScoredLibrary, *, metric: str = "kl", budgets: dict[st
     """Validate the request (fields named as in tessel.arch.v1.SolveRequest) and index the library."""
     if not library.variants:
         raise InvalidArgument("the scored library has no variants", field="scored_library")
+    if len(library.variants) > MAX_VARIANTS:
+        raise InvalidArgument(f"has {len(library.variants)} variants, more than the {MAX_VARIANTS} a solve accepts",
+                              field="scored_library")
     library.validate(field="scored_library")
     if scenario is not None and _scenario_key(scenario) != _scenario_key(library.scenario):
         raise InvalidArgument(
             f"the scored library's costs are for scenario {_scenario_key(library.scenario)}, "
             f"not {_scenario_key(scenario)}", field="scenario")
-    for v in [*library.variants]:
+    for v in library.variants:
         _check_cost(v.cost, f"layer {v.layer} {v.subblock}")
     _check_cost(library.overhead, "overhead")
     if metric not in library.metrics():
