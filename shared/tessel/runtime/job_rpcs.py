@@ -12,7 +12,8 @@ the shape every job resource shares: `Create<X>Request {spec, labels, request_id
 
 from __future__ import annotations
 
-import asyncio
+from tessel.runtime.cpu import run_cpu
+
 from collections.abc import Callable
 from types import ModuleType
 
@@ -43,7 +44,7 @@ def job_rpcs(
         if not request.HasField("spec"):
             raise InvalidArgument("is required", field="spec")
         # Validation may touch disk (resolving a model or dataset): keep it off the event loop.
-        await asyncio.to_thread(validate, request.spec)
+        await run_cpu(validate, request.spec)
         record = await self.jobs.create(request.spec, dict(request.labels), request.request_id)
         return response(create, **{field: record})
 

@@ -5,7 +5,6 @@ and graceful shutdown on SIGTERM (NOT_SERVING → stop consumers → drain RPCs 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import contextlib
 import logging
 import signal
@@ -106,11 +105,8 @@ async def start_service(definition: ServiceDefinition, settings: Settings | None
     settings = settings or get_settings()
     setup_tracing(f"tessel-{definition.name}")
     messaging = await connect_messaging(settings, f"tessel-{definition.name}")
-    # CPU work of handlers (asyncio.to_thread) runs on a bounded pool, and calls past a cap are refused:
-    # under load the event loop stays free for health checks and streams.
-    asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(max_workers=settings.rpc_worker_threads, thread_name_prefix=f"tessel-{definition.name}-rpc")
-    )
+    # Calls past a cap are refused (handlers' CPU work runs on tessel.runtime.cpu's bounded pool): under
+    # load the event loop stays free for health checks and streams.
     server = grpc.aio.server(
         interceptors=[ConcurrencyLimitInterceptor(settings.max_concurrent_rpcs), ErrorInterceptor()],
         options=channel_options(settings),

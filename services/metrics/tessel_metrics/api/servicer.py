@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+from tessel.runtime.cpu import run_cpu
+
 import uuid
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -35,7 +36,7 @@ class MetricsServicer(metrics_pb2_grpc.MetricsServiceServicer):
     # Decoding (possibly an artifact read) and the metric itself are CPU/IO work: they run in a worker
     # thread so one large request never stalls the event loop (health checks, other callers).
     async def ComputePredictionAdvantage(self, request, context):
-        message = await asyncio.to_thread(self._prediction_advantage, request)
+        message = await run_cpu(self._prediction_advantage, request)
         await self._messaging.publish(
             PREDICTION_ADVANTAGE_SUBJECT,
             events_pb2.PredictionAdvantageComputed(report=message, time=_now()),
@@ -64,7 +65,7 @@ class MetricsServicer(metrics_pb2_grpc.MetricsServiceServicer):
         return message
 
     async def ComputeRiskCoverage(self, request, context):
-        scalars, report = await asyncio.to_thread(self._risk_coverage, request)
+        scalars, report = await run_cpu(self._risk_coverage, request)
         await self._messaging.publish(
             RISK_COVERAGE_SUBJECT, events_pb2.RiskCoverageComputed(report=scalars, time=_now()),
             msg_id=scalars.report_id,

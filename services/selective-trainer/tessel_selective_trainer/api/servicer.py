@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+from tessel.runtime.cpu import run_cpu
+
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -29,7 +30,7 @@ class SelectiveTrainerServicer(
 
     async def CertifyRisk(self, request: training_pb2.CertifyRiskRequest, context) -> training_pb2.CertifyRiskResponse:
         # Decoding and the certificate are CPU work: off the event loop.
-        message = await asyncio.to_thread(self._certify, request)
+        message = await run_cpu(self._certify, request)
         stamp = Timestamp()
         stamp.GetCurrentTime()
         await self.runtime.messaging.publish(CERTIFIED_SUBJECT, events_pb2.RiskCertified(certificate=message, time=stamp))
