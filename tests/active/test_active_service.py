@@ -12,14 +12,17 @@ import pytest
 import torch
 
 from tessel.active.v1 import active_pb2 as pb
+from tessel.active.v1 import events_pb2
 from tessel.assets.datasets import load_dataset
 from tessel.client.active_learner import ActiveLearnerClient
 from tessel.common.v1 import job_pb2
 from tessel.runtime.arrays import array_to_proto
+from tessel.runtime.messaging import Messaging
 from tessel.runtime.rpc_errors import field_violations
 from tessel.runtime.server import start_service
 from tessel.training.v1 import training_pb2
 from tessel.zoo.coreset import greedy_k_center
+from tessel_active_learner.api.sessions import ROUND_SUBJECT
 from tessel_active_learner.service import DEFINITION
 
 pytestmark = pytest.mark.nats
@@ -119,11 +122,30 @@ async def test_create_refuses_bad_specs_naming_the_field(service, changes, field
     assert [v.field for v in field_violations(raised.value)] == [field]
 
 
-async def test_simulated_session_runs_to_its_budget(service):
-    async with ActiveLearnerClient(service.address) as client:
-        created = await client.create(spec(strategy=pb.QUERY_STRATEGY_LEAST_CONFIDENCE))
-        record = await state_reached(client, created.job.id, job_pb2.JOB_STATE_SUCCEEDED)
+async def test_simulated_session_runs_to_its_budget_one_event_and_trace_per_round(service, settings):
+    messaging = await Messaging.connect(settings.nats_url, name="test")
+    events: list = []
+
+    async def received(msg) -> None:
+        events.append(events_pb2.SessionRoundCompleted.FromString(msg.data))
+
+    subscription = await messaging.client.subscribe(ROUND_SUBJECT, cb=received)
+    try:
+        async with ActiveLearnerClient(service.address) as client:
+            created = await client.create(spec(strategy=pb.QUERY_STRATEGY_LEAST_CONFIDENCE))
+            record = await state_reached(client, created.job.id, job_pb2.JOB_STATE_SUCCEEDED)
+        await asyncio.sleep(0.2)
+    finally:
+        await subscription.unsubscribe()
+        await messaging.close()
     result = record.result
+    mine = [e for e in events if e.session_id == created.job.id]
+    assert [e.round for e in mine] == list(result.rounds)
+    assert [len(e.queried_indices) for e in mine] == [10, 10, 0]
+    assert list(mine[0].queried_indices) == list(result.labelled_indices[20:30])
+    trace_ids = [r.trace_id for r in result.rounds]
+    assert all(len(t) == 32 for t in trace_ids) and len(set(trace_ids)) == 3
+    assert record.job.trace_id not in trace_ids  # each round is its own trace
     assert [r.labelled_count for r in result.rounds] == [20, 30, 40]
     assert len(set(result.labelled_indices)) == 40 and not result.pending_indices
     digits = load_dataset("digits", seed=3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from tessel.active.v1 import active_pb2, active_pb2_grpc
 from tessel.runtime.jobs import JobManager
 from tessel.runtime.server import ServiceDefinition, ServiceRuntime
@@ -16,7 +18,7 @@ def _setup(runtime: ServiceRuntime) -> None:
     jobs = runtime.add_job_manager(
         JobManager(
             service=SERVICE, resource="sessions", job_type=active_pb2.Session, messaging=runtime.messaging,
-            artifacts=runtime.artifacts, run=run_session,
+            artifacts=runtime.artifacts, run=partial(run_session, messaging=runtime.messaging),
         )
     )
     active_pb2_grpc.add_ActiveLearnerServiceServicer_to_server(ActiveLearnerServicer(jobs, runtime), runtime.server)

@@ -134,6 +134,7 @@ def round_to_proto(log: RoundLog) -> pb.Round:
         round=log.round, labelled_count=log.labelled_count, backbone=backbone_to_proto(log.backbone),
         parameters=log.parameters, validation_accuracy=log.validation_accuracy, test_accuracy=log.test_accuracy,
         selected_epoch=log.selected_epoch, train_seconds=log.train_seconds, query_seconds=log.query_seconds,
+        trace_id=log.trace_id,
         candidates=[pb.ArchitectureCandidate(blocks_per_stack=list(c.structure.blocks_per_stack),
                                              validation_accuracy=c.validation_accuracy, parameters=c.parameters)
                     for c in log.candidates],
@@ -146,7 +147,7 @@ def _round_from_proto(message: pb.Round, input_shape: tuple[int, ...]) -> RoundL
         backbone=_backbone_from_proto(message.backbone, input_shape), parameters=message.parameters,
         validation_accuracy=message.validation_accuracy, test_accuracy=message.test_accuracy,
         selected_epoch=message.selected_epoch, train_seconds=message.train_seconds,
-        query_seconds=message.query_seconds,
+        query_seconds=message.query_seconds, trace_id=message.trace_id,
         candidates=tuple(CandidateScore(Structure.from_blocks(list(c.blocks_per_stack)), c.validation_accuracy,
                                         c.parameters) for c in message.candidates),
     )

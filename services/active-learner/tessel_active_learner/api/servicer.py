@@ -3,11 +3,10 @@ SelectCoreset."""
 
 from __future__ import annotations
 
-import asyncio
-
 from tessel.active.v1 import active_pb2, active_pb2_grpc
 from tessel.common.v1 import job_pb2
 from tessel.runtime.arrays import array_from_proto
+from tessel.runtime.cpu import run_cpu
 from tessel.runtime.errors import InvalidArgument, fields_renamed
 from tessel.runtime.job_rpcs import job_rpcs
 from tessel.runtime.jobs import JobManager
@@ -58,7 +57,7 @@ class ActiveLearnerServicer(
                                   f"{MAX_CORESET_ELEMENTS} in all", field="embeddings")
         if not 1 <= request.count <= MAX_CORESET_COUNT:
             raise InvalidArgument(f"must be in [1, {MAX_CORESET_COUNT}], got {request.count}", field="count")
-        selection = await asyncio.to_thread(select_coreset, embeddings, list(request.initial), request.count)
+        selection = await run_cpu(select_coreset, embeddings, list(request.initial), request.count)
         return active_pb2.SelectCoresetResponse(indices=selection.indices, radii=selection.radii)
 
 

@@ -10,17 +10,26 @@ the batch are stored too; the session then parks again at once without loading a
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
+from google.protobuf.timestamp_pb2 import Timestamp
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 
 from tessel.active.v1 import active_pb2 as pb
+from tessel.active.v1 import events_pb2
 from tessel.runtime.errors import FailedPrecondition, InvalidArgument, fields_renamed
 from tessel.runtime.jobs import JobManager, JobWaiting
+from tessel.runtime.messaging import Messaging
 from tessel.runtime.settings import torch_device
+from tessel.runtime.tracing import current_trace_id
 from tessel_active_learner.api.conversions import (
     check_budgets,
     check_classification,
     result_from_state,
+    round_to_proto,
     settings_from_spec,
     state_from_result,
     validate_spec,
@@ -28,6 +37,9 @@ from tessel_active_learner.api.conversions import (
 from tessel_active_learner.core.session import RoundLog, SessionSettings, advance, pool_indices
 
 DATASET_FIELDS = {"dataset": "spec.dataset", "root": "spec.dataset_root"}
+ROUND_SUBJECT = "tessel.active.v1.session_round_completed"
+PUBLISH_TIMEOUT_SECONDS = 30
+_tracer = trace.get_tracer("tessel.active_learner")
 MAX_LABELS_PER_REQUEST = 10_000
 
 
@@ -67,7 +79,7 @@ def _waiting_message(result: pb.SessionResult) -> str:
     return f"waiting for labels of {len(result.pending_indices)} items (round {len(result.rounds)})"
 
 
-async def run_session(ctx, spec: pb.SessionSpec) -> pb.SessionResult:
+async def run_session(ctx, spec: pb.SessionSpec, *, messaging: Messaging) -> pb.SessionResult:
     validate_spec(spec)
     stored = ctx.record.result
     if stored.pending_indices:  # a part of the batch was labelled: keep waiting, nothing to compute
@@ -81,19 +93,47 @@ async def run_session(ctx, spec: pb.SessionSpec) -> pb.SessionResult:
     def on_epoch(message: str) -> None:  # worker thread; raises JobCancelled once cancelling
         ctx.progress(done=len(state.labelled), total=settings.label_budget, unit="labels", message=message)
 
-    def on_round(log: RoundLog) -> None:
+    loop = asyncio.get_running_loop()
+    job_span = trace.get_current_span().get_span_context()
+
+    def on_round(log: RoundLog, batch: list[int]) -> None:  # worker thread, inside the round's span
         ctx.progress(done=log.labelled_count, total=settings.label_budget, unit="labels",
                      message=f"round {log.round}: test accuracy {log.test_accuracy:.4f}",
                      metrics={"test_accuracy": log.test_accuracy, "validation_accuracy": log.validation_accuracy,
                               "parameters": log.parameters, "labelled": log.labelled_count})
+        stamp = Timestamp()
+        stamp.GetCurrentTime()
+        event = events_pb2.SessionRoundCompleted(session_id=ctx.job_id, spec=spec, round=round_to_proto(log),
+                                                 queried_indices=batch, time=stamp)
+        publish = _in_context(otel_context.get_current(),
+                              messaging.publish(ROUND_SUBJECT, event, msg_id=f"{ctx.job_id}:round-{log.round}"))
+        asyncio.run_coroutine_threadsafe(publish, loop).result(timeout=PUBLISH_TIMEOUT_SECONDS)
+
+    @contextmanager
+    def round_scope(number: int) -> Iterator[str]:
+        """Each round is its own trace, linked to the job's (a session's rounds may span days)."""
+        links = [trace.Link(job_span)] if job_span.is_valid else []
+        with _tracer.start_as_current_span(f"active-learner round {number}", context=otel_context.Context(),
+                                           links=links, attributes={"tessel.session_id": ctx.job_id,
+                                                                    "tessel.round": number}):
+            yield current_trace_id()
 
     with fields_renamed({"strategy": "spec.strategy", "count": "spec.batch_size", "backbone": "spec.backbone"}):
         done = await asyncio.to_thread(advance, settings, data, pool, state, simulated=spec.oracle == pb.ORACLE_SIMULATED,
-                                       on_epoch=on_epoch, on_round=on_round)
+                                       on_epoch=on_epoch, on_round=on_round, round_scope=round_scope)
     result = result_from_state(state, num_classes=data.num_classes, pool_size=len(pool))
     if not done:
         raise JobWaiting(_waiting_message(result), result=result)
     return result
+
+
+async def _in_context(context: otel_context.Context, work):
+    """Run `work` on the event loop inside the calling thread's trace context (the round's span)."""
+    token = otel_context.attach(context)
+    try:
+        return await work
+    finally:
+        otel_context.detach(token)
 
 
 def check_labels(record: pb.Session, indices: list[int], labels: list[int]) -> None:

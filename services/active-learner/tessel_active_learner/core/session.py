@@ -13,7 +13,8 @@ the test split is never used to pick anything.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -58,6 +59,7 @@ class RoundLog:
     candidates: tuple[CandidateScore, ...] = ()
     train_seconds: float = 0.0
     query_seconds: float = 0.0
+    trace_id: str = ""
 
 
 @dataclass
@@ -198,11 +200,17 @@ def _tensor(x: np.ndarray) -> torch.Tensor:
     return torch.as_tensor(np.asarray(x, dtype=np.float32))
 
 
+RoundScope = Callable[[int], AbstractContextManager[str]]
+
+
 def advance(settings: SessionSettings, data: DatasetSplits, pool: np.ndarray, state: SessionState, *,
             simulated: bool, on_epoch: OnEpoch | None = None,
-            on_round: Callable[[RoundLog], None] | None = None) -> bool:
+            on_round: Callable[[RoundLog, list[int]], None] | None = None,
+            round_scope: RoundScope | None = None) -> bool:
     """Run rounds until the label budget is spent (True) or labels are needed (False: `state.pending` holds
-    the batch to label). A simulated oracle reveals the dataset's labels and never stops for them."""
+    the batch to label). A simulated oracle reveals the dataset's labels and never stops for them.
+    `round_scope(round)` wraps each round's training and query (a trace span) and yields its trace id;
+    `on_round(log, batch)` hears of each finished round and the batch it queried."""
     if state.pending:
         return False
     if not state.labelled:
@@ -212,17 +220,23 @@ def advance(settings: SessionSettings, data: DatasetSplits, pool: np.ndarray, st
             return False
         _reveal(data, state, batch)
     while True:
-        model, log = train_round(settings, data, state, on_epoch)
-        batch, query_seconds = next_query(settings, model, data, pool, state)
-        state.rounds.append(replace(log, query_seconds=query_seconds))
-        if on_round is not None:
-            on_round(state.rounds[-1])
+        with (round_scope or _no_trace)(len(state.rounds)) as trace_id:
+            model, log = train_round(settings, data, state, on_epoch)
+            batch, query_seconds = next_query(settings, model, data, pool, state)
+            state.rounds.append(replace(log, query_seconds=query_seconds, trace_id=trace_id))
+            if on_round is not None:
+                on_round(state.rounds[-1], batch)
         if not batch:
             return True
         if not simulated:
             state.pending = batch
             return False
         _reveal(data, state, batch)
+
+
+@contextmanager
+def _no_trace(round_number: int) -> Iterator[str]:
+    yield ""
 
 
 def _reveal(data: DatasetSplits, state: SessionState, batch: list[int]) -> None:

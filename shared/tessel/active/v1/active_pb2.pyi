@@ -96,7 +96,7 @@ class ArchitectureCandidate(_message.Message):
     def __init__(self, blocks_per_stack: _Optional[_Iterable[int]] = ..., validation_accuracy: _Optional[float] = ..., parameters: _Optional[int] = ...) -> None: ...
 
 class Round(_message.Message):
-    __slots__ = ("round", "labelled_count", "backbone", "parameters", "validation_accuracy", "test_accuracy", "selected_epoch", "candidates", "train_seconds", "query_seconds")
+    __slots__ = ("round", "labelled_count", "backbone", "parameters", "validation_accuracy", "test_accuracy", "selected_epoch", "candidates", "train_seconds", "query_seconds", "trace_id")
     ROUND_FIELD_NUMBER: _ClassVar[int]
     LABELLED_COUNT_FIELD_NUMBER: _ClassVar[int]
     BACKBONE_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +107,7 @@ class Round(_message.Message):
     CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     TRAIN_SECONDS_FIELD_NUMBER: _ClassVar[int]
     QUERY_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
     round: int
     labelled_count: int
     backbone: _training_pb2.Backbone
@@ -117,7 +118,8 @@ class Round(_message.Message):
     candidates: _containers.RepeatedCompositeFieldContainer[ArchitectureCandidate]
     train_seconds: float
     query_seconds: float
-    def __init__(self, round: _Optional[int] = ..., labelled_count: _Optional[int] = ..., backbone: _Optional[_Union[_training_pb2.Backbone, _Mapping]] = ..., parameters: _Optional[int] = ..., validation_accuracy: _Optional[float] = ..., test_accuracy: _Optional[float] = ..., selected_epoch: _Optional[int] = ..., candidates: _Optional[_Iterable[_Union[ArchitectureCandidate, _Mapping]]] = ..., train_seconds: _Optional[float] = ..., query_seconds: _Optional[float] = ...) -> None: ...
+    trace_id: str
+    def __init__(self, round: _Optional[int] = ..., labelled_count: _Optional[int] = ..., backbone: _Optional[_Union[_training_pb2.Backbone, _Mapping]] = ..., parameters: _Optional[int] = ..., validation_accuracy: _Optional[float] = ..., test_accuracy: _Optional[float] = ..., selected_epoch: _Optional[int] = ..., candidates: _Optional[_Iterable[_Union[ArchitectureCandidate, _Mapping]]] = ..., train_seconds: _Optional[float] = ..., query_seconds: _Optional[float] = ..., trace_id: _Optional[str] = ...) -> None: ...
 
 class SessionResult(_message.Message):
     __slots__ = ("labelled_indices", "labels", "pending_indices", "rounds", "num_classes", "pool_size")
