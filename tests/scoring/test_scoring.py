@@ -116,7 +116,9 @@ def test_chunked_statistics_equal_the_unchunked_ones():
         hidden = torch.randn(cached.targets.shape[0], CONFIG["hidden_size"])
         head = model.lm_head.weight
         whole = chunked_token_stats(hidden, head, cached.targets, chunk=CONFIG["vocab_size"], parent=cached)
-        log_p = torch.log_softmax(cached.logits.double(), -1)
+        log_p = torch.log_softmax((model.model(ids).last_hidden_state[:, :-1].reshape(-1, CONFIG["hidden_size"])
+                                   @ head.T).double(), -1)
+        torch.testing.assert_close(cached.probs.double(), log_p.exp(), rtol=1e-4, atol=1e-7)
         log_q = torch.log_softmax((hidden @ head.T).double(), -1)
         for chunk in (1, 7, 64, 1000):
             part = chunked_token_stats(hidden, head, cached.targets, chunk=chunk, parent=cached)

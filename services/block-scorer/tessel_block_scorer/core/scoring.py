@@ -9,15 +9,17 @@ Each score is the mean over token batches with its standard error (std of the ba
 
 How this stays cheap (and what `tests/scoring/test_scoring.py` proves equal to a naive full forward):
 - Batch-outer, variant-inner: for each token batch the parent runs once, and its per-layer inputs
-  (the residual stream entering layer L), its attention mask / rotary tables and its logits are kept
-  and reused by every variant of the group.
+  (the residual stream entering layer L), its attention mask / rotary tables and its next-token
+  probabilities are kept and reused by every variant of the group.
 - A variant at layer L starts from the parent's cached hidden state at L's input: layers < L are
   unchanged by a replace-one-block child, so they are never recomputed (on average half the layers run).
 - The vocabulary is streamed in chunks of `vocab_chunk`: per chunk one [tokens, chunk] logit block of
-  the child, an online log-sum-exp, argmax and Σ p·(z_parent − z_child). Using
-  KL = Σ_v p_v (z_p,v − z_c,v) + lse_c − lse_p (from Σ p = 1) needs one pass and no child log-prob
-  tensor, so the child side is bounded by tokens × chunk. The parent's logits and statistics come from
-  the same chunked routine, so a child identical to the parent scores exactly 0.
+  the child, an online log-sum-exp, argmax and Σ p·z_child. Using
+  KL = Σ_v p_v z_p,v − Σ_v p_v z_c,v + lse_c − lse_p (from Σ p = 1) needs one pass and no child
+  log-prob tensor, so the child side is bounded by tokens × chunk; the parent's probabilities p and
+  Σ p·z_p are computed once per batch (the p buffer is the only vocabulary-sized tensor kept). The
+  parent's statistics come from the same chunked routine and chunk order, so a child identical to the
+  parent scores exactly 0.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class ParentBatch:
     layer_inputs: list[torch.Tensor]  # [B, T, H] residual stream entering each layer
     layer_kwargs: dict  # attention mask, rotary tables, position ids exactly as the parent's layers saw them
     targets: torch.Tensor  # [N] next-token ids, N = B·(T−1)
-    logits: torch.Tensor  # [N, V]
+    probs: torch.Tensor  # [N, V] the parent's next-token probabilities
+    self_cross: torch.Tensor  # [N] Σ_v p_v z_p,v (accumulated chunk by chunk, as a child's Σ p·z_c is)
     lse: torch.Tensor  # [N] log-sum-exp of the logits
     argmax: torch.Tensor  # [N]
     loss: torch.Tensor  # [N] cross-entropy of the targets
@@ -72,7 +75,7 @@ def chunked_token_stats(hidden: torch.Tensor, head: torch.Tensor, targets: torch
                         parent: ParentBatch | None = None, logits_out: torch.Tensor | None = None) -> TokenStats:
     """Per-token statistics of `hidden` [N, H] under the LM head weight `head` [V, H], streaming the
     vocabulary in chunks. With `parent`, also KL(parent ‖ this). With `logits_out` [N, V], the logits are
-    written there (the parent's cache)."""
+    written there (the parent's buffer, turned into probabilities by `parent_batch`)."""
     n, vocab = hidden.shape[0], head.shape[0]
     running_max = hidden.new_full((n,), -math.inf)
     running_sum = hidden.new_zeros(n)
@@ -91,12 +94,10 @@ def chunked_token_stats(hidden: torch.Tensor, head: torch.Tensor, targets: torch
         best = torch.where(better, chunk_max, best)
         best_index = torch.where(better, chunk_arg + start, best_index)
         if parent is not None:
-            zp = parent.logits[:, start : start + chunk]
-            p = torch.exp(zp - parent.lse[:, None])
-            cross += (p * (zp - z)).sum(-1)
+            cross += (parent.probs[:, start : start + chunk] * z).sum(-1)
     lse = running_max + torch.log(running_sum)
     target_logit = (hidden * head[targets]).sum(-1)
-    kl = cross + lse - parent.lse if parent is not None else None
+    kl = (parent.self_cross - cross) + (lse - parent.lse) if parent is not None else None
     return TokenStats(lse=lse, argmax=best_index, loss=lse - target_logit, kl=kl)
 
 
@@ -105,7 +106,7 @@ def _lm_head_weight(model) -> torch.Tensor:
 
 
 def parent_batch(model, input_ids: torch.Tensor, *, chunk: int) -> ParentBatch:
-    """Run the parent once on `input_ids` [B, T], keeping every layer's input and its logits."""
+    """Run the parent once on `input_ids` [B, T], keeping every layer's input and its probabilities."""
     layers = model.model.layers
     inputs: list[torch.Tensor | None] = [None] * len(layers)
     captured: dict = {}
@@ -127,10 +128,17 @@ def parent_batch(model, input_ids: torch.Tensor, *, chunk: int) -> ParentBatch:
     hidden = _predicting(final)
     targets = input_ids[:, 1:].reshape(-1)
     head = _lm_head_weight(model)
-    logits = hidden.new_empty(hidden.shape[0], head.shape[0])
-    stats = chunked_token_stats(hidden, head, targets, chunk=chunk, logits_out=logits)
-    return ParentBatch(layer_inputs=inputs, layer_kwargs=captured, targets=targets, logits=logits,
-                       lse=stats.lse, argmax=stats.argmax, loss=stats.loss)
+    buffer = hidden.new_empty(hidden.shape[0], head.shape[0])
+    stats = chunked_token_stats(hidden, head, targets, chunk=chunk, logits_out=buffer)
+    # Logits → probabilities in place, chunk by chunk, accumulating Σ p·z_p in a child's chunk order.
+    self_cross = hidden.new_zeros(hidden.shape[0])
+    for start in range(0, head.shape[0], chunk):
+        logits = buffer[:, start : start + chunk]
+        probs = torch.exp(logits - stats.lse[:, None])
+        self_cross += (probs * logits).sum(-1)
+        logits.copy_(probs)
+    return ParentBatch(layer_inputs=inputs, layer_kwargs=captured, targets=targets, probs=buffer,
+                       self_cross=self_cross, lse=stats.lse, argmax=stats.argmax, loss=stats.loss)
 
 
 def _predicting(final: torch.Tensor) -> torch.Tensor:
