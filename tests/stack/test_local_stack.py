@@ -1,10 +1,11 @@
-"""The local stack end to end through the real CLI: up → all seven SERVING → work commands → down,
-with no process or port left behind."""
+"""The local stack end to end through the real CLI: up → every service SERVING (progress per service) →
+work commands → down, with no process or port left behind. The one test module that starts them all."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -38,14 +39,28 @@ def tessel(env, *args, check=True):
 
 
 @pytest.fixture(scope="module")
-def running_stack(stack_env):
-    up = tessel(stack_env, "stack", "up", "--json")
-    return json.loads(up.stdout)["services"]
+def started(stack_env):
+    return tessel(stack_env, "stack", "up", "--json")
+
+
+@pytest.fixture(scope="module")
+def running_stack(started):
+    return json.loads(started.stdout)["services"]
 
 
 def test_up_brings_every_service_to_serving(running_stack):
     assert [s["name"] for s in running_stack] == [s.name for s in SERVICES]
     assert all(s["health"] == "SERVING" for s in running_stack), running_stack
+
+
+def test_up_reports_each_service_started_and_healthy_with_its_time(started):
+    lines = started.stderr.splitlines()
+    assert re.fullmatch(r"nats +started after \d+\.\ds", lines[0])
+    for service in SERVICES:
+        assert f"{service.name:<22} started" in lines
+        (healthy,) = [line for line in lines if line.startswith(f"{service.name} ") and "healthy" in line]
+        assert re.fullmatch(rf"{service.name} +healthy after \d+\.\ds", healthy)
+    assert re.fullmatch(r"stack up in \d+\.\ds", lines[-1])
 
 
 def test_up_is_idempotent(stack_env, running_stack):
@@ -108,8 +123,8 @@ def test_down_leaves_no_process_or_port_behind(stack_env, running_stack):
     state = json.loads((Path(stack_env["TESSEL_HOME"]) / "stack" / "state.json").read_text())
     pids = [state["nats"]["pid"], *(record["pid"] for record in state["services"].values())]
     addresses = [state["nats"]["address"], *(record["address"] for record in state["services"].values())]
-    stopped = json.loads(tessel(stack_env, "stack", "down", "--json").stdout)["stopped"]
-    assert len(stopped) == len(SERVICES) + 1
+    down = json.loads(tessel(stack_env, "stack", "down", "--json").stdout)
+    assert down["stopped"] == [*(s.name for s in SERVICES), "nats"]
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1]
     for address in addresses:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
+import time
 
 import click
+from rich.console import Console
 
+from tessel.cli.errors import use_flags
 from tessel.cli.output import console, emit_json, json_option, table
 from tessel.stack import local
+
+# Progress lines go to stderr: with --json, stdout is the one JSON document.
+progress_console = Console(stderr=True, highlight=False)
 
 
 @click.group()
@@ -16,23 +21,34 @@ def stack() -> None:
 
 
 @stack.command()
+@click.option("--service", "services", multiple=True, metavar="NAME",
+              help="Start only this service (repeatable; default: all). Others are left as they are.")
 @json_option
-def up(as_json: bool) -> None:
-    """Start the stack (idempotent); returns once every service is SERVING."""
-    with console.status("starting nats-server and the services…", spinner="dots") if not as_json else contextlib.nullcontext():
-        local.up()
+def up(services: tuple[str, ...], as_json: bool) -> None:
+    """Start the stack (idempotent); one line per service as it starts and turns SERVING."""
+    use_flags({"service": "--service"})
+    began = time.monotonic()
+
+    def report(name: str, event: str, seconds: float) -> None:
+        timing = f" after {seconds:.1f}s" if event != "started" or name == "nats" else ""
+        progress_console.print(f"{name:<22} {event}{timing}")
+
+    local.up(only=services or None, on_progress=report)
+    progress_console.print(f"stack up in {time.monotonic() - began:.1f}s")
     _print_status(as_json)
 
 
 @stack.command()
 @json_option
 def down(as_json: bool) -> None:
-    """Stop every process of the stack."""
+    """Stop every process of the stack (services in parallel, then NATS)."""
+    began = time.monotonic()
     stopped = local.down()
     if as_json:
-        emit_json({"stopped": stopped})
+        emit_json({"stopped": stopped, "seconds": round(time.monotonic() - began, 3)})
     else:
-        console.print(f"stopped: {', '.join(stopped)}" if stopped else "no stack was running")
+        console.print(f"stopped in {time.monotonic() - began:.1f}s: {', '.join(stopped)}" if stopped
+                      else "no stack was running")
 
 
 @stack.command()
@@ -48,4 +64,3 @@ def _print_status(as_json: bool) -> None:
         emit_json({"services": [{"name": r.name, "address": r.address, "health": r.health, "pid": r.pid} for r in rows]})
     else:
         table("Tessel local stack", ["service", "address", "health"], [(r.name, r.address, r.health) for r in rows])
-

@@ -1,28 +1,38 @@
-"""Start, stop and inspect the local stack (nats-server + every service) as background processes."""
+"""Start, stop and inspect the local stack (nats-server + the services) as background processes.
+
+`up` starts what is not running (all services, or the ones named) and reports each service as it
+starts and turns healthy; NATS keeps its port across restarts, so after a NATS crash the services
+(and their jobs) reconnect to the same URL. `down` stops the services in parallel, then NATS.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tessel.catalog import SERVICES
-from tessel.runtime.errors import FailedPrecondition
+from tessel.catalog import BY_NAME, SERVICES
+from tessel.runtime.errors import FailedPrecondition, InvalidArgument
 from tessel.runtime.settings import Settings, get_settings
+from tessel.stack.processes import POLL_SECONDS, is_ours, start_ticks, stop_all
 from tessel.stack.state import ProcessRecord, StackState
 
 READY_TIMEOUT_SECONDS = 120.0
 STOP_TIMEOUT_SECONDS = 15.0
+NATS_START_SECONDS = 20.0
+
+# (what, event, seconds): ("nats", "started", 0.4), ("metrics", "started", 0.0), ("metrics", "healthy", 3.1)
+Progress = Callable[[str, str, float], None]
 
 
 @dataclass
@@ -41,40 +51,43 @@ def nats_server_binary() -> str:
     return found
 
 
-def up(settings: Settings | None = None) -> StackState:
-    """Start whatever is not running and return once every service is SERVING (idempotent)."""
+def up(settings: Settings | None = None, *, only: Iterable[str] | None = None,
+       on_progress: Progress | None = None) -> StackState:
+    """Start whatever is not running (every service, or those in `only`) and return once each of them
+    is SERVING (idempotent). A dead NATS is restarted on the port it had."""
     settings = settings or get_settings()
+    report = on_progress or (lambda *_: None)
+    wanted = _wanted(only)
     directory = settings.stack_path
     state = StackState.load(directory)
-    if state is not None and _alive(state.nats.pid):
-        if all(s.health == "SERVING" for s in status(settings)):
-            return state
-    else:
-        if state is not None:
-            down(settings)
-        state = _start_nats(directory)
+    if state is None or not is_ours(state.nats):
+        began = time.monotonic()
+        nats = _start_nats(directory, _nats_port(state))
+        report("nats", "started", time.monotonic() - began)
+        services = state.services if state is not None else {}
+        state = StackState(nats_url=f"nats://{nats.address}", nats=nats, services=services)
         state.save(directory)
-    for service in SERVICES:
+    started = {}
+    for service in wanted:
         record = state.services.get(service.name)
-        if record is None or not _alive(record.pid):
+        if record is None or not is_ours(record):
             state.services[service.name] = _start_service(service.name, service.package, state.nats_url, directory, settings)
-            state.save(directory)
-    _wait_until_serving(state)
+            started[service.name] = time.monotonic()
+            report(service.name, "started", 0.0)
+    state.save(directory)
+    _wait_until_serving({s.name: state.services[s.name] for s in wanted}, started, report)
     return state
 
 
 def down(settings: Settings | None = None) -> list[str]:
-    """Stop every process of the stack (services first, then NATS); returns what was stopped."""
+    """Stop every process of the stack (the services in parallel, then NATS); returns what was stopped.
+    A recorded pid that now belongs to another process is not signalled."""
     settings = settings or get_settings()
     state = StackState.load(settings.stack_path)
     if state is None:
         return []
-    stopped = []
-    for name, record in state.services.items():
-        if _terminate(record.pid):
-            stopped.append(name)
-    if _terminate(state.nats.pid):
-        stopped.append("nats")
+    stopped = stop_all(state.services, STOP_TIMEOUT_SECONDS)
+    stopped += stop_all({"nats": state.nats}, STOP_TIMEOUT_SECONDS)
     (settings.stack_path / "state.json").unlink(missing_ok=True)
     return stopped
 
@@ -87,7 +100,7 @@ def status(settings: Settings | None = None) -> list[ServiceStatus]:
         record = state.services.get(service.name) if state else None
         if record is None:
             rows.append(ServiceStatus(service.name, "-", "STOPPED", 0))
-        elif not _alive(record.pid):
+        elif not is_ours(record):
             rows.append(ServiceStatus(service.name, record.address, "STOPPED", record.pid))
         else:
             rows.append(ServiceStatus(service.name, record.address, check_health(record.address), record.pid))
@@ -106,7 +119,26 @@ def check_health(address: str, timeout: float = 2.0) -> str:
 # -- processes --------------------------------------------------------------------------------------
 
 
-def _start_nats(directory: Path) -> StackState:
+def _wanted(only: Iterable[str] | None):
+    if only is None:
+        return SERVICES
+    names = set(only)
+    unknown = sorted(names - set(BY_NAME))
+    if unknown:
+        raise InvalidArgument(f"no such service: {', '.join(unknown)} (have {', '.join(BY_NAME)})", field="service")
+    return tuple(s for s in SERVICES if s.name in names)
+
+
+def _nats_port(state: StackState | None) -> int:
+    """The port NATS had while any service of the stack still runs (they reconnect to that URL);
+    otherwise any free port."""
+    if state is not None and any(is_ours(record) for record in state.services.values()):
+        return int(state.nats.address.rsplit(":", 1)[1])
+    return -1
+
+
+def _start_nats(directory: Path, port: int) -> ProcessRecord:
+    """nats-server with JetStream on `port` (-1: any free one), its store kept in the stack folder."""
     store = directory / "nats"
     logs = directory / "logs"
     store.mkdir(parents=True, exist_ok=True)
@@ -115,18 +147,29 @@ def _start_nats(directory: Path) -> StackState:
         stale.unlink()
     log_path = logs / "nats.log"
     process = _spawn(
-        [nats_server_binary(), "-a", "127.0.0.1", "-p", "-1", "-js", "-sd", str(store), "--ports_file_dir", str(store)],
+        [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store), "--ports_file_dir", str(store)],
         log_path, env=os.environ.copy(),
     )
     ports_file = store / f"nats-server_{process.pid}.ports"
-    deadline = time.monotonic() + 20
-    while not ports_file.exists():
+    deadline = time.monotonic() + NATS_START_SECONDS
+    while not ports_file.exists() or not ports_file.stat().st_size:
         if process.poll() is not None or time.monotonic() > deadline:
-            raise FailedPrecondition(f"nats-server did not start; see {log_path}: {_tail(log_path)}")
-        time.sleep(0.05)
-    time.sleep(0.05)  # the ports file is written in one go, but give the writer its flush
-    url = json.loads(ports_file.read_text())["nats"][0]
-    return StackState(nats_url=url, nats=ProcessRecord(process.pid, url.removeprefix("nats://"), str(log_path)))
+            taken = f" (port {port} was its port before and may now be taken)" if port > 0 else ""
+            raise FailedPrecondition(f"nats-server did not start{taken}; see {log_path}: {_tail(log_path)}")
+        time.sleep(POLL_SECONDS)
+    url = _read_ports(ports_file, process)
+    return ProcessRecord(process.pid, url.removeprefix("nats://"), str(log_path), start_ticks(process.pid) or 0)
+
+
+def _read_ports(ports_file: Path, process: subprocess.Popen) -> str:
+    deadline = time.monotonic() + NATS_START_SECONDS
+    while True:  # written in one go, but it may be read between create and write
+        try:
+            return json.loads(ports_file.read_text())["nats"][0]
+        except (json.JSONDecodeError, KeyError, IndexError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise FailedPrecondition(f"nats-server wrote no client URL to {ports_file}") from None
+            time.sleep(POLL_SECONDS)
 
 
 def _start_service(name: str, package: str, nats_url: str, directory: Path, settings: Settings) -> ProcessRecord:
@@ -138,7 +181,7 @@ def _start_service(name: str, package: str, nats_url: str, directory: Path, sett
     )
     log_path = directory / "logs" / f"{name}.log"
     process = _spawn([sys.executable, "-m", package], log_path, env=env)
-    return ProcessRecord(process.pid, f"127.0.0.1:{port}", str(log_path))
+    return ProcessRecord(process.pid, f"127.0.0.1:{port}", str(log_path), start_ticks(process.pid) or 0)
 
 
 def _spawn(command: list[str], log_path: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -150,61 +193,24 @@ def _spawn(command: list[str], log_path: Path, env: dict[str, str]) -> subproces
         )
 
 
-def _wait_until_serving(state: StackState) -> None:
+def _wait_until_serving(records: dict[str, ProcessRecord], started: dict[str, float], report: Progress) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    pending = dict(state.services)
+    pending = dict(records)
     while pending:
         for name, record in list(pending.items()):
-            if not _alive(record.pid):
+            if not is_ours(record):
                 raise FailedPrecondition(f"{name} exited during start; see {record.log}: {_tail(Path(record.log))}")
             if check_health(record.address, timeout=1.0) == "SERVING":
                 del pending[name]
+                if name in started:
+                    report(name, "healthy", time.monotonic() - started[name])
         if pending and time.monotonic() > deadline:
             raise FailedPrecondition(
                 f"not SERVING after {READY_TIMEOUT_SECONDS:.0f}s: {', '.join(sorted(pending))} (logs in "
                 f"{Path(next(iter(pending.values())).log).parent})"
             )
-        time.sleep(0.2)
-
-
-def _terminate(pid: int) -> bool:
-    if not _alive(pid):
-        return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if _alive(pid):
-        os.kill(pid, signal.SIGKILL)
-        while _alive(pid):
-            time.sleep(0.05)
-    return True
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        # Reap it if it is our own exited child (tests start stacks in-process).
-        finished, _ = os.waitpid(pid, os.WNOHANG)
-        if finished == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return _not_zombie(pid)
-
-
-def _not_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
-    except (OSError, IndexError):
-        return True
+        if pending:
+            time.sleep(0.1)
 
 
 def _free_port() -> int:

@@ -22,6 +22,9 @@ class ProcessRecord:
     pid: int
     address: str
     log: str
+    # /proc/<pid>/stat start time (clock ticks since boot): tells our process from a later one that
+    # reused its pid, before it is signalled. 0 in state files written before it was recorded.
+    start_ticks: int = 0
 
 
 @dataclass
