@@ -75,7 +75,7 @@ lint-charts: setup
 	.tools/bin/helm lint --strict charts/tessel -f charts/tessel/values-dev.yaml
 	.tools/bin/helm lint --strict charts/tessel -f charts/tessel/values-ci.yaml
 	.tools/bin/helm lint --strict charts/tessel -f charts/tessel/values-gpu.yaml
-	$(VENV)/bin/hadolint docker/base.Dockerfile services/*/Dockerfile
+	$(VENV)/bin/hadolint docker/base.Dockerfile docker/service.Dockerfile
 
 clean:
 	rm -rf $(VENV) .tools

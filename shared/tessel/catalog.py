@@ -1,8 +1,14 @@
-"""The seven services: names, Python packages, default ports and proto services (docs/conventions.md)."""
+"""The services, as declared in `tessel/services.yaml` (the one manifest the chart, Tilt and the
+local stack read too): names, Python packages, default ports, proto services, GPU needs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+MANIFEST = Path(__file__).with_name("services.yaml")
 
 
 @dataclass(frozen=True)
@@ -24,14 +30,17 @@ class ServiceInfo:
         return f"TESSEL_{self.name.upper().replace('-', '_')}_ADDRESS"
 
 
-SERVICES: tuple[ServiceInfo, ...] = (
-    ServiceInfo("metrics", "tessel_metrics", 50051, "tessel.metrics.v1.MetricsService", False),
-    ServiceInfo("block-distiller", "tessel_block_distiller", 50052, "tessel.distill.v1.BlockDistillerService", True),
-    ServiceInfo("block-scorer", "tessel_block_scorer", 50053, "tessel.scoring.v1.BlockScorerService", True),
-    ServiceInfo("arch-solver", "tessel_arch_solver", 50054, "tessel.arch.v1.ArchSolverService", False),
-    ServiceInfo("selective-trainer", "tessel_selective_trainer", 50055, "tessel.training.v1.SelectiveTrainerService", True),
-    ServiceInfo("uncertainty-estimator", "tessel_uncertainty_estimator", 50056,
-                "tessel.uncertainty.v1.UncertaintyEstimatorService", True),
-    ServiceInfo("active-learner", "tessel_active_learner", 50057, "tessel.active.v1.ActiveLearnerService", True),
-)
+def load_manifest(path: Path = MANIFEST) -> tuple[ServiceInfo, ...]:
+    entries = yaml.safe_load(path.read_text())["services"]
+    return tuple(
+        ServiceInfo(e["name"], e["package"], int(e["port"]), e["proto_service"], bool(e["gpu"])) for e in entries
+    )
+
+
+SERVICES: tuple[ServiceInfo, ...] = load_manifest()
 BY_NAME = {service.name: service for service in SERVICES}
+
+
+if __name__ == "__main__":  # `python -m tessel.catalog`: one "name port cpu|cuda" line per service, for build loops
+    for service in SERVICES:
+        print(service.name, service.port, "cuda" if service.gpu else "cpu")

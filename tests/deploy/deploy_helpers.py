@@ -1,4 +1,4 @@
-"""Shared by the deployment tests: repository paths, the conventions service table, helm rendering."""
+"""Shared by the deployment tests: repository paths, the services manifest, helm rendering."""
 
 from __future__ import annotations
 
@@ -27,8 +27,14 @@ class ServiceSpec:
     gpu: bool
 
 
+def manifest_services() -> dict[str, ServiceSpec]:
+    """The services manifest (shared/tessel/services.yaml): the single source of names, ports and GPU needs."""
+    entries = yaml.safe_load((REPO / "shared" / "tessel" / "services.yaml").read_text())["services"]
+    return {e["name"]: ServiceSpec(e["name"], e["package"], e["port"], e["gpu"]) for e in entries}
+
+
 def conventions_services() -> dict[str, ServiceSpec]:
-    """The service table of docs/conventions.md: the single source of names, ports and GPU needs."""
+    """The service table of docs/conventions.md (checked against the manifest)."""
     rows = re.findall(
         r"^\| ([a-z-]+) \| (tessel_[a-z_]+) \| \S+ \| (\d+) \| (yes|no) \|$",
         (REPO / "docs" / "conventions.md").read_text(),
@@ -37,7 +43,7 @@ def conventions_services() -> dict[str, ServiceSpec]:
     return {name: ServiceSpec(name, module, int(port), gpu == "yes") for name, module, port, gpu in rows}
 
 
-SERVICES = conventions_services()
+SERVICES = manifest_services()
 
 
 def ensure_helm() -> Path:

@@ -248,3 +248,35 @@ def test_otel_collector_receives_from_services_when_enabled(rendered):
     exported = Rendered(helm_template(*profile_args("gpu"), "--set", "otelCollector.exportEndpoint=jaeger:4317"))
     config = yaml.safe_load(exported.get("ConfigMap", "tessel-otel-collector")["data"]["collector.yaml"])
     assert config["exporters"] == {"otlp": {"endpoint": "jaeger:4317", "tls": {"insecure": True}}}
+
+
+def test_a_service_added_to_the_manifest_alone_is_deployed(tmp_path):
+    """Adding a service is one manifest entry: the shared template renders its Deployment, Service and
+    NetworkPolicy with the manifest's port and default resources, and its peers may call it."""
+    import shutil
+
+    chart = tmp_path / "tessel"
+    shutil.copytree(CHART, chart, symlinks=False)
+    manifest = yaml.safe_load((CHART / "services.yaml").read_text())
+    manifest["services"].append({"name": "demo-ranker", "package": "tessel_demo_ranker", "port": 50099, "gpu": False,
+                                 "proto_service": "tessel.demo.v1.DemoRankerService",
+                                 "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"memory": "2Gi"}}})
+    (chart / "services.yaml").unlink()
+    (chart / "services.yaml").write_text(yaml.safe_dump(manifest))
+    result = subprocess.run([str(CHART.parents[1] / ".tools" / "bin" / "helm"), "template", "tessel", str(chart),
+                             "--namespace", NAMESPACE, "--kube-version", KUBE_VERSION], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    rendered = Rendered(result.stdout)
+    main = container(rendered.get("Deployment", "tessel-demo-ranker"))
+    assert main["ports"][0]["containerPort"] == 50099 and main["image"].startswith("tessel-demo-ranker:")
+    assert main["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"memory": "2Gi"}}
+    assert rendered.get("Service", "tessel-demo-ranker")["spec"]["ports"][0]["port"] == 50099
+    assert "tessel-demo-ranker" in rendered.of_kind("NetworkPolicy")
+    metrics_env = env_of(container(rendered.get("Deployment", "tessel-metrics")))
+    assert metrics_env["TESSEL_DEMO_RANKER_ADDRESS"] == "tessel-demo-ranker:50099"
+
+
+def test_values_for_a_service_not_in_the_manifest_fail_the_render():
+    with pytest.raises(AssertionError, match="services.rankr: no such service in services.yaml"):
+        helm_template("--set", "services.rankr.replicas=2")

@@ -42,12 +42,17 @@ class TiltStubs:
         self.calls["helm"].append({"chart": chart, "name": name, "values": values})
         return "<helm blob %d>" % (len(self.rendered) - 1)
 
+    def read_yaml(self, path):
+        self.calls["read_yaml"].append({"args": [path]})
+        return yaml.safe_load(self.path(path).read_text())
+
     def module(self) -> starlark.Module:
         module = starlark.Module()
         for name in ("version_settings", "docker_build", "k8s_yaml", "k8s_resource", "local_resource",
                      "watch_file", "sync", "run", "fall_back_on", "allow_k8s_contexts"):
             module.add_callable(name, self.record(name))
         module.add_callable("helm", self.helm)
+        module.add_callable("read_yaml", self.read_yaml)
         module.add_callable("_define_bool", self.record("config.define_bool"))
         module.add_callable("_parse", lambda: dict(self.flags))
         return module
@@ -82,6 +87,12 @@ def tilt(request) -> TiltStubs:
     return evaluate(request.param)
 
 
+def test_services_come_from_the_manifest(tilt):
+    assert [c["args"][0] for c in tilt.calls["read_yaml"]] == ["../shared/tessel/services.yaml"]
+    watched = {tilt.path(c["args"][0]) for c in tilt.calls["watch_file"]}
+    assert REPO / "shared" / "tessel" / "services.yaml" in watched
+
+
 def test_deploys_the_chart_once_with_dev_values(tilt):
     (helm_call,) = tilt.calls["helm"]
     assert helm_call["values"][0].endswith("charts/tessel/values-dev.yaml")
@@ -100,8 +111,9 @@ def test_images_built_are_the_images_the_chart_uses(tilt):
     for spec in SERVICES.values():
         build = service_builds[f"tessel-{spec.name}"]
         dockerfile = (TILT_DIR / build["dockerfile"]).resolve()
-        assert dockerfile == REPO / "services" / spec.name / "Dockerfile"
+        assert dockerfile == REPO / "docker" / "service.Dockerfile"
         assert base_image_of(dockerfile, build.get("build_args", {})) in base_builds
+        assert build["build_args"]["SERVICE"] == spec.name and build["build_args"]["PORT"] == str(spec.port)
         expected_base = "tessel-base-cuda" if (spec.gpu and tilt.flags.get("gpu", False)) else "tessel-base-cpu"
         assert build["build_args"]["BASE_IMAGE"] == expected_base
         assert build["entrypoint"] == ["python", "-m", spec.module]

@@ -1,6 +1,5 @@
 {{/*
-Shared helpers: every service template renders through "tessel.service" so the seven services
-cannot drift apart in probes, hardening, GPU scheduling or runtime environment.
+Shared helpers: every service renders through "tessel.service" so the services cannot drift apart in probes, hardening, GPU scheduling or runtime environment.
 */}}
 
 {{- define "tessel.fullname" -}}
@@ -71,7 +70,7 @@ tessel.io/otlp-client: "true"
 
 {{/* Namespace of the block-distiller's Jobs (and of its worker ServiceAccount and Role). */}}
 {{- define "tessel.workerNamespace" -}}
-{{- (index .Values.services "block-distiller").executor.namespace | default .Release.Namespace -}}
+{{- (index (include "tessel.services" . | fromYaml) "block-distiller").executor.namespace | default .Release.Namespace -}}
 {{- end -}}
 
 {{- define "tessel.usesGpu" -}}
@@ -215,7 +214,8 @@ One Tessel gRPC service: ServiceAccount + Deployment + Service. Args: root, name
 {{- define "tessel.service" -}}
 {{- $root := .root -}}
 {{- $name := .name -}}
-{{- $svc := index $root.Values.services $name -}}
+{{- $services := include "tessel.services" $root | fromYaml -}}
+{{- $svc := index $services $name -}}
 {{- if $svc.enabled -}}
 {{- $ctx := dict "root" $root "component" $name -}}
 {{- $fullName := include "tessel.componentName" $ctx -}}
@@ -280,7 +280,7 @@ spec:
             - name: TESSEL_GRPC_PORT
               value: {{ $svc.port | quote }}
             {{- include "tessel.runtimeEnv" (dict "root" $root "otelName" $name "gpu" $svc.gpu) | nindent 12 }}
-            {{- range $peer, $peerSvc := $root.Values.services }}
+            {{- range $peer, $peerSvc := $services }}
             {{- if and $peerSvc.enabled (ne $peer $name) }}
             - name: {{ printf "TESSEL_%s_ADDRESS" ($peer | upper | replace "-" "_") }}
               value: {{ printf "%s:%d" (include "tessel.componentName" (dict "root" $root "component" $peer)) (int $peerSvc.port) | quote }}
@@ -488,4 +488,27 @@ podSelector:
         cidr: {{ . }}
     {{- end }}
   {{- end }}
+{{- end -}}
+
+{{/*
+The services of the manifest (services.yaml, linked from shared/tessel/services.yaml) with their values
+merged in: a YAML map name -> {port, gpu, enabled, replicas, resources, env, gpusPerPod, ...}. Values
+override the manifest's defaults except port and gpu; a values key that names no service fails.
+*/}}
+{{- define "tessel.services" -}}
+{{- $manifest := .Files.Get "services.yaml" | fromYaml -}}
+{{- $merged := dict -}}
+{{- range $manifest.services -}}
+{{- $defaults := dict "enabled" true "replicas" 1 "env" (dict) "gpusPerPod" 1 "resources" (deepCopy .resources) "chartTemplate" (.chart_template | default "") -}}
+{{- $svc := mergeOverwrite $defaults (deepCopy (index $.Values.services .name | default dict)) -}}
+{{- $_ := set $svc "port" .port -}}
+{{- $_ := set $svc "gpu" .gpu -}}
+{{- $_ := set $merged .name $svc -}}
+{{- end -}}
+{{- range $name, $_ := .Values.services -}}
+{{- if not (hasKey $merged $name) -}}
+{{- fail (printf "services.%s: no such service in services.yaml (values schema: keys are service names)" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $merged -}}
 {{- end -}}
