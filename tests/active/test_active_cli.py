@@ -51,6 +51,8 @@ async def test_run_json_gives_the_learning_curve(invoke):
     assert out.exit_code == 0, out.output
     document = json.loads(out.output)
     assert document["state"] == "succeeded" and document["labelled"] == 30
+    again = await invoke("get", document["session_id"], "--json")
+    assert json.loads(again.output)["rounds"] == document["rounds"]
     assert [r["labelled"] for r in document["rounds"]] == [20, 30]
     assert all(r["architecture"] == "mlp[32]" and 0 <= r["test_accuracy"] <= 1 for r in document["rounds"])
 
@@ -68,6 +70,8 @@ async def test_a_person_labels_through_query_and_label(invoke, tmp_path):
     labelled = await invoke("label", session, "--labels", str(sheet), "--json")
     assert labelled.exit_code == 0, labelled.output
     assert json.loads(labelled.output)["pending"] == 0
+    listed = await invoke("list", "--json")
+    assert session in [row["id"] for row in json.loads(listed.output)["jobs"]]
     bad = tmp_path / "bad.csv"
     bad.write_text("index,label\n5,\n")
     refused = await invoke("label", session, "--labels", str(bad))

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from tessel.active.v1 import active_pb2 as pb
+from tessel.cli.jobs import JobKit, state_name
 from tessel.cli.metrics import NPY, load_npy
 from tessel.cli.output import console, emit_json, json_option, table
 from tessel.client.active_learner import ORACLES, STRATEGIES, ActiveLearnerClient
@@ -24,6 +25,25 @@ MAX_LABEL_ROWS = 10_000
 @click.group()
 def active() -> None:
     """Active learning: coreset selection, sessions (simulated or human oracle), fixed backbone or iNAS."""
+
+
+def show_session(record: pb.Session, as_json: bool) -> None:
+    document = session_document(record)
+    if as_json:
+        emit_json(document)
+        return
+    table(f"Session {record.job.id} ({document['state']})",
+          ["round", "labels", "architecture", "parameters", "val acc", "test acc", "epoch"],
+          [[r["round"], r["labelled"], r["architecture"], r["parameters"], r["validation_accuracy"],
+            r["test_accuracy"], r["selected_epoch"]] for r in document["rounds"]])
+    if document["pending"]:
+        console.print(f"waiting for {len(document['pending'])} labels: `tessel active query {record.job.id}`")
+
+
+# get / watch / list / cancel, shared with every job service's CLI
+SESSIONS = JobKit(client=ActiveLearnerClient, noun="session", command="tessel active", show=show_session,
+                  metric_names=("test_accuracy", "labelled"))
+SESSIONS.add_commands(active)
 
 
 @active.command()
@@ -94,23 +114,14 @@ def run(dataset, dataset_root, strategy, arch, budget, initial, batch, pool_size
     job = record.job
     if job.state not in (job_pb2.JOB_STATE_SUCCEEDED, job_pb2.JOB_STATE_WAITING):
         field = f" ({job.error.field})" if job.error.field else ""
-        raise click.ClickException(f"session {job.id} {_state(job.state)}: {job.error.reason}{field}")
-    document = session_document(record)
-    if as_json:
-        emit_json(document)
-        return
-    table(f"Session {job.id} ({document['state']}, {strategy}, {arch})",
-          ["round", "labels", "architecture", "parameters", "val acc", "test acc", "epoch"],
-          [[r["round"], r["labelled"], r["architecture"], r["parameters"], r["validation_accuracy"],
-            r["test_accuracy"], r["selected_epoch"]] for r in document["rounds"]])
-    if document["pending"]:
-        console.print(f"waiting for {len(document['pending'])} labels: `tessel active query {job.id}`")
+        raise click.ClickException(f"session {job.id} {state_name(job.state)}: {job.error.reason}{field}")
+    show_session(record, as_json)
 
 
 def session_document(record: pb.Session) -> dict:
     result = record.result
     return {
-        "session_id": record.job.id, "state": _state(record.job.state),
+        "session_id": record.job.id, "state": state_name(record.job.state),
         "labelled": len(result.labelled_indices), "pending": list(result.pending_indices),
         "rounds": [
             {"round": r.round, "labelled": r.labelled_count, "architecture": _architecture(r.backbone),
@@ -143,7 +154,7 @@ def query(session, count, csv_out, as_json) -> None:
             writer = csv.writer(handle)
             writer.writerow(["index", "label"])
             writer.writerows([i, ""] for i in reply.indices)
-    document = {"session_id": session, "state": _state(reply.state), "round": reply.round,
+    document = {"session_id": session, "state": state_name(reply.state), "round": reply.round,
                 "labelled": reply.labelled_count, "label_budget": reply.label_budget,
                 "num_classes": reply.num_classes, "indices": list(reply.indices)}
     if as_json:
@@ -169,7 +180,7 @@ def label(session, labels_file, as_json) -> None:
 
     reply = asyncio.run(call())
     document = {"session_id": session, "labelled": reply.labelled_count, "pending": reply.pending_count,
-                "state": _state(reply.session.job.state)}
+                "state": state_name(reply.session.job.state)}
     if as_json:
         emit_json(document)
         return
@@ -206,7 +217,7 @@ async def _follow(spec: pb.SessionSpec, *, stop_when_waiting: bool, show_progres
         try:
             async for record in client.watch(record.job.id):
                 if status is not None:
-                    status.update(record.job.progress.message or _state(record.job.state))
+                    status.update(record.job.progress.message or state_name(record.job.state))
                 if stop_when_waiting and record.job.state == job_pb2.JOB_STATE_WAITING:
                     break
         finally:
@@ -221,10 +232,6 @@ def _architecture(backbone: training_pb2.Backbone) -> str:
     if backbone.architecture == training_pb2.ARCHITECTURE_RESNET:
         return "resnet[" + ",".join(map(str, backbone.blocks_per_stack)) + "]"
     return "small-cnn"
-
-
-def _state(state: int) -> str:
-    return job_pb2.JobState.Name(state).removeprefix("JOB_STATE_").lower()
 
 
 def _ints(text: str, option: str) -> list[int]:
