@@ -148,3 +148,16 @@ def test_a_job_that_fails_on_a_field_names_its_flag():
     errors.use_flags({})
     assert raised.value.format_message() == "training job j1 failed: --width: too wide"
     assert raised.value.exit_code == 2
+
+
+def test_enum_names_are_one_spelling_for_flags_and_output():
+    from tessel.cli.jobs import EnumNames
+    from tessel.cli.selective import ARCHITECTURES, CONFIDENCES
+
+    assert ARCHITECTURES.choices == ["mlp", "resnet", "small-cnn"]
+    assert ARCHITECTURES["small-cnn"] == training_pb2.ARCHITECTURE_SMALL_CNN
+    assert ARCHITECTURES.name(training_pb2.ARCHITECTURE_SMALL_CNN) == "small-cnn"
+    assert CONFIDENCES["default"] == 0 and CONFIDENCES.name(0) == "default"
+    assert CONFIDENCES.name(training_pb2.CONFIDENCE_FUNCTION_MC_DROPOUT) == "mc-dropout"
+    every = EnumNames(training_pb2.ConfidenceFunction, "CONFIDENCE_FUNCTION_", unspecified="default")
+    assert all(every.name(every[name]) == name for name in every.choices)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from tessel.cli.errors import flags_from_spec
-from tessel.cli.jobs import JobKit, submit_options
+from tessel.cli.jobs import EnumNames, JobKit, submit_options
 from tessel.cli.output import console, emit_json, json_option, table
 from tessel.client.block_distiller import BlockDistillerClient
 from tessel.common.v1 import artifact_pb2
@@ -20,7 +20,7 @@ from tessel.distill.v1 import distill_pb2 as pb
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.settings import get_settings
 
-EXECUTORS = {"local": pb.EXECUTOR_LOCAL, "kubernetes": pb.EXECUTOR_KUBERNETES}
+EXECUTORS = EnumNames(pb.Executor, "EXECUTOR_")
 ATTENTION_KINDS = {"gqa": pb.ATTENTION_KIND_GQA, "no_op": pb.ATTENTION_KIND_NO_OP, "linear": pb.ATTENTION_KIND_LINEAR}
 FFN_KINDS = {"mlp": pb.FFN_KIND_MLP, "no_op": pb.FFN_KIND_NO_OP, "linear": pb.FFN_KIND_LINEAR}
 # Sized for minutes on a 2-core machine with SmolLM2-135M (≈0.045 s per 1k tokens per variant):
@@ -84,7 +84,7 @@ KIT.add_commands(distill)
 @click.option("--held-out-tokens", type=int, default=0, help="Held-out tokens for the losses (default 8192).")
 @click.option("--sequence-length", type=int, default=0)
 @click.option("--learning-rate", type=float, default=0.0)
-@click.option("--executor", type=click.Choice(sorted(EXECUTORS)), help="Default: the service's setting.")
+@click.option("--executor", type=click.Choice(EXECUTORS.choices), help="Default: the service's setting.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @submit_options
 def library(parent_model, corpus, quick, kv_heads, ffn_sizes, layers, no_op, linear, token_budget, held_out_tokens,
@@ -97,7 +97,7 @@ def library(parent_model, corpus, quick, kv_heads, ffn_sizes, layers, no_op, lin
         held_out_tokens = held_out_tokens or QUICK["held_out_tokens"]
     spec = pb.LibrarySpec(parent_model=parent_model, corpus=corpus, seed=seed, include_linear=linear,
                           held_out_tokens=held_out_tokens, sequence_length=sequence_length,
-                          learning_rate=learning_rate, executor=EXECUTORS.get(executor, pb.EXECUTOR_UNSPECIFIED))
+                          learning_rate=learning_rate, executor=EXECUTORS[executor] if executor else pb.EXECUTOR_UNSPECIFIED)
     if token_budget is not None:
         spec.token_budget = token_budget
     if kv_heads or ffn_sizes or layers or not no_op:

@@ -23,17 +23,40 @@ from tessel.cli.errors import describe_field, use_flags
 from tessel.cli.output import emit_json, json_option, table
 from tessel.common.v1 import job_pb2
 
-# One spelling in and out, from the proto enum: "queued", "running", "waiting", "succeeded", ...
-STATES: dict[str, int] = {
-    name.removeprefix("JOB_STATE_").lower(): number for name, number in job_pb2.JobState.items() if number
-}
+class EnumNames:
+    """One spelling per value of a proto enum, the same in flags and in output: the value name without
+    the enum's prefix, lower case, "-" for "_" (ARCHITECTURE_SMALL_CNN -> "small-cnn"). The zero value
+    is left out unless `unspecified` names it (e.g. "default")."""
+
+    def __init__(self, enum, prefix: str, *, unspecified: str | None = None) -> None:
+        self.values: dict[str, int] = {}
+        for name, number in enum.items():
+            if number == 0 and unspecified is None:
+                continue
+            spelled = unspecified if number == 0 else name.removeprefix(prefix).lower().replace("_", "-")
+            self.values[spelled] = number
+        self.names = {number: name for name, number in self.values.items()}
+
+    @property
+    def choices(self) -> list[str]:
+        return sorted(self.values)
+
+    def __getitem__(self, name: str) -> int:
+        return self.values[name]
+
+    def name(self, number: int) -> str:
+        return self.names.get(number, str(number))
+
+
+JOB_STATES = EnumNames(job_pb2.JobState, "JOB_STATE_")
+STATES: dict[str, int] = JOB_STATES.values  # "queued", "running", "waiting", "succeeded", ...
 TERMINAL = frozenset({job_pb2.JOB_STATE_SUCCEEDED, job_pb2.JOB_STATE_FAILED, job_pb2.JOB_STATE_CANCELLED})
 LIST_PAGE_SIZE = 100
 progress_console = Console(stderr=True)
 
 
 def state_name(state: int) -> str:
-    return job_pb2.JobState.Name(state).removeprefix("JOB_STATE_").lower()
+    return JOB_STATES.name(state)
 
 
 def parse_labels(values: tuple[str, ...], option: str = "--label") -> dict[str, str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from tessel.cli.errors import flags_from_spec
-from tessel.cli.jobs import JobKit, submit_options
+from tessel.cli.jobs import EnumNames, JobKit, submit_options
 from tessel.cli.metrics import NPY, load_npy
 from tessel.cli.output import emit_json, json_option, table
 from tessel.client.selective_trainer import METHODS, SelectiveTrainerClient
@@ -19,14 +19,11 @@ from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.settings import get_settings
 from tessel.training.v1 import training_pb2 as pb
 
-ARCHITECTURES = {"mlp": pb.ARCHITECTURE_MLP, "small-cnn": pb.ARCHITECTURE_SMALL_CNN, "resnet": pb.ARCHITECTURE_RESNET}
-OBJECTIVES = {"standard": pb.OBJECTIVE_STANDARD, "selectivenet": pb.OBJECTIVE_SELECTIVENET}
-CONFIDENCES = {
-    "default": pb.CONFIDENCE_FUNCTION_UNSPECIFIED,
-    "softmax-response": pb.CONFIDENCE_FUNCTION_SOFTMAX_RESPONSE,
-    "mc-dropout": pb.CONFIDENCE_FUNCTION_MC_DROPOUT,
-    "selection-head": pb.CONFIDENCE_FUNCTION_SELECTION_HEAD,
-}
+ARCHITECTURES = EnumNames(pb.Architecture, "ARCHITECTURE_")
+OBJECTIVES = EnumNames(pb.Objective, "OBJECTIVE_")
+CONFIDENCES = EnumNames(pb.ConfidenceFunction, "CONFIDENCE_FUNCTION_", unspecified="default")
+CERTIFICATION_METHODS = EnumNames(pb.CertificationMethod, "CERTIFICATION_METHOD_")
+TASKS = EnumNames(pb.Task, "TASK_")
 # TrainingJobSpec fields whose flag has another name (same-named ones, e.g. --dataset, are found).
 TRAIN_FLAGS = {
     "backbone.architecture": "--architecture", "backbone.hidden_sizes": "--hidden", "backbone.blocks_per_stack": "--blocks",
@@ -51,7 +48,7 @@ def certificate_document(certificate: pb.RiskCertificate) -> dict:
         "bound": certificate.bound if feasible else None,
         "risk_target": certificate.risk_target,
         "delta": certificate.delta,
-        "method": pb.CertificationMethod.Name(certificate.method).removeprefix("CERTIFICATION_METHOD_").lower(),
+        "method": CERTIFICATION_METHODS.name(certificate.method),
         "tests": certificate.tests,
         "per_test_delta": certificate.per_test_delta,
         "min_achievable_bound": certificate.min_achievable_bound,
@@ -91,15 +88,15 @@ def sgr(confidence, errors, risk, delta, method, grid_size, as_json) -> None:
 @selective.command()
 @click.option("--dataset", required=True, help="Dataset name (mnist1d, fashion-mnist, mnist, digits, diabetes, ...).")
 @click.option("--dataset-root", default="", help="Directory with the dataset's files (user data).")
-@click.option("--objective", type=click.Choice(sorted(OBJECTIVES)), default="standard", show_default=True)
+@click.option("--objective", type=click.Choice(OBJECTIVES.choices), default="standard", show_default=True)
 @click.option("--coverage", type=float, default=0.0, help="SelectiveNet target coverage in (0, 1].")
 @click.option("--reference-loss", is_flag=True, help="SelectiveNet loss without dividing r by coverage (authors' code).")
-@click.option("--architecture", type=click.Choice(sorted(ARCHITECTURES)), default="mlp", show_default=True)
+@click.option("--architecture", type=click.Choice(ARCHITECTURES.choices), default="mlp", show_default=True)
 @click.option("--hidden", default="", help="MLP widths, comma-separated (default 256,256).")
 @click.option("--blocks", default="", help="ResNet blocks per stack, comma-separated (default 1,1).")
 @click.option("--width", type=int, default=0, help="Conv base width (0 = default).")
 @click.option("--dropout", type=float, default=0.0, show_default=True)
-@click.option("--confidence", type=click.Choice(sorted(CONFIDENCES)), default="default", show_default=True)
+@click.option("--confidence", type=click.Choice(CONFIDENCES.choices), default="default", show_default=True)
 @click.option("--epochs", type=int, default=0, help="Max epochs (0 = 20).")
 @click.option("--patience", type=int, default=0, help="Early-stopping patience (0 = 5).")
 @click.option("--batch-size", type=int, default=0, help="0 = 128.")
@@ -151,11 +148,10 @@ KIT.add_commands(selective)
 
 def _result_document(job_id: str, result: pb.TrainingJobResult) -> dict:
     document = {
-        "job_id": job_id, "task": pb.Task.Name(result.task).removeprefix("TASK_").lower(), "device": result.device,
+        "job_id": job_id, "task": TASKS.name(result.task), "device": result.device,
         "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "early_stopped": result.early_stopped,
         "test_risk": result.test_risk,
-        "confidence_function": pb.ConfidenceFunction.Name(result.confidence_function)
-        .removeprefix("CONFIDENCE_FUNCTION_").lower(),
+        "confidence_function": CONFIDENCES.name(result.confidence_function),
         "model": result.model.uri,
     }
     if result.target_coverage:
