@@ -161,3 +161,42 @@ def test_enum_names_are_one_spelling_for_flags_and_output():
     assert CONFIDENCES.name(training_pb2.CONFIDENCE_FUNCTION_MC_DROPOUT) == "mc-dropout"
     every = EnumNames(training_pb2.ConfidenceFunction, "CONFIDENCE_FUNCTION_", unspecified="default")
     assert all(every.name(every[name]) == name for name in every.choices)
+
+
+class InterruptedClient:
+    """A job client whose Watch is interrupted by Ctrl-C after one update; records cancels."""
+
+    cancelled: list[tuple[str, str]] = []
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc_info):
+        return None
+
+    async def watch(self, job_id):
+        yield training_pb2.TrainingJob(job=job_pb2.Job(id=job_id, state=job_pb2.JOB_STATE_RUNNING))
+        raise KeyboardInterrupt
+
+    async def cancel(self, job_id, reason):
+        self.cancelled.append((job_id, reason))
+        return training_pb2.TrainingJob(job=job_pb2.Job(id=job_id, state=job_pb2.JOB_STATE_RUNNING, cancel_requested=True))
+
+
+@pytest.mark.parametrize("cancel_on_interrupt", [False, True], ids=["detaches", "cancels"])
+def test_ctrl_c_while_following_detaches_or_cancels(capsys, cancel_on_interrupt):
+    import click
+
+    from tessel.cli.jobs import JobKit
+
+    InterruptedClient.cancelled = []
+    kit = JobKit(InterruptedClient, noun="training job", command="tessel selective", show=lambda *_: None)
+    with pytest.raises(click.exceptions.Exit) as stopped:
+        kit.follow("j7", as_json=True, cancel_on_interrupt=cancel_on_interrupt)
+    assert stopped.value.exit_code == 130
+    err = capsys.readouterr().err
+    if cancel_on_interrupt:
+        assert InterruptedClient.cancelled == [("j7", "interrupted from the CLI")] and "cancel requested" in err
+    else:
+        assert InterruptedClient.cancelled == []
+        assert "`tessel selective watch j7`" in err and "`tessel selective cancel j7`" in err
