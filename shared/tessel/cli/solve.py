@@ -90,7 +90,10 @@ class _DefaultRun(click.Group):
 
 @click.group(cls=_DefaultRun)
 def solve() -> None:
-    """Choose one variant per layer under hardware budgets (MIP over a scored library)."""
+    """Choose one variant per layer under hardware budgets (MIP over a scored library).
+
+    `tessel solve SCORED_LIBRARY --target-speedup 1.5` is `tessel solve run …`; `tessel solve sweep
+    SCORED_LIBRARY --target-speedup 1.2,1.5,2` solves each budget and marks the Pareto front."""
 
 
 @solve.command("run")
