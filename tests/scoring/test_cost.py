@@ -224,6 +224,16 @@ def test_bad_variants_and_architectures_are_refused_with_their_field(tmp_path):
     assert error.value.field == "spec.block_configs[0].ffn"
 
 
+def test_the_process_clock_times_cpu_work_and_an_unknown_clock_is_refused(tmp_path):
+    table = cost_table(tiny_config(), [("ffn", FFN_WIDE)], SCENARIO, cache_dir=tmp_path,
+                       options=CostOptions(warmup=0, repeats=2, stack_depth=1, decode_sample_seconds=0.005, clock="process"))
+    assert table.overhead.prefill_seconds > 0 and table.of("ffn", FFN_WIDE).params > 0
+    assert time_call(torch.device("cpu"), lambda: time.sleep(0.05), "process") < 0.04  # sleeping is not CPU work
+    with pytest.raises(InvalidArgument) as error:
+        cost_table(tiny_config(), [("ffn", FFN_WIDE)], SCENARIO, cache_dir=tmp_path, options=CostOptions(clock="cycles"))
+    assert error.value.field == "options.clock"
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a node without CUDA")
 def test_cuda_on_a_node_without_it_is_a_failed_precondition():
     with pytest.raises(FailedPrecondition) as error:

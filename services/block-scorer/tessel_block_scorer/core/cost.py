@@ -60,6 +60,7 @@ from tessel_block_scorer.core.cost_timing import (
     root_sum_square,
     spread,
     time_call,
+    validate_clock,
     validate_scenario,
 )
 
@@ -83,6 +84,7 @@ class CostOptions:
     repeats: int = 5
     stack_depth: int | None = None
     decode_sample_seconds: float = 0.05  # each decode sample runs enough steps to last about this long
+    clock: str = "wall"  # or "process" (CPU time, CPU only): see cost_timing.validate_clock
 
     def validate(self, *, field: str = "options") -> None:
         if not 0 <= self.warmup <= 20:
@@ -213,6 +215,7 @@ def cost_table(
     validate_scenario(scenario, field=field)
     options.validate()
     device = resolve_device(scenario.device, field=f"{field}.device")
+    validate_clock(options.clock, device, field="options.clock")
     config = llama_config(parent)
     limit = config.max_position_embeddings
     if scenario.prompt_length + scenario.generation_length > limit:
@@ -390,7 +393,7 @@ class _Runner:
 
     def steps_per_sample(self) -> int:
         self.decode(1)  # first call allocates
-        once = time_call(self.measurer.device, lambda: self.decode(1))
+        once = time_call(self.measurer.device, lambda: self.decode(1), self.measurer.options.clock)
         return max(1, min(1000, math.ceil(self.measurer.options.decode_sample_seconds / max(once, 1e-6))))
 
 
@@ -413,7 +416,7 @@ def filled_cache(model, batch: int, length: int, dtype: torch.dtype, device: tor
 def _samples(device: torch.device, run: Callable[[], object], options: CostOptions) -> list[float]:
     for _ in range(options.warmup):
         run()
-    return [time_call(device, run) for _ in range(options.repeats)]
+    return [time_call(device, run, options.clock) for _ in range(options.repeats)]
 
 
 def _paired(device: torch.device, empty: Callable[[], object], stack: Callable[[], object],
@@ -425,9 +428,9 @@ def _paired(device: torch.device, empty: Callable[[], object], stack: Callable[[
     differences = []
     for repeat in range(options.repeats):
         if repeat % 2 == 0:
-            base, variant = time_call(device, empty), time_call(device, stack)
+            base, variant = time_call(device, empty, options.clock), time_call(device, stack, options.clock)
         else:
-            variant, base = time_call(device, stack), time_call(device, empty)
+            variant, base = time_call(device, stack, options.clock), time_call(device, empty, options.clock)
         differences.append((variant - base) / depth)
     return differences
 
@@ -456,7 +459,7 @@ def _cache_key(config: LlamaConfig, subblock: str, variant: Subblock | None, sce
                      "prompt_length": scenario.prompt_length, "generation_length": scenario.generation_length},
         "device": device_identity(device), "software": software,
         "options": {"warmup": options.warmup, "repeats": options.repeats, "stack_depth": depth,
-                    "decode_sample_seconds": options.decode_sample_seconds},
+                    "decode_sample_seconds": options.decode_sample_seconds, "clock": options.clock},
     }
 
 

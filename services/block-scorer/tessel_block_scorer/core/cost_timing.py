@@ -90,9 +90,23 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_call(device: torch.device, run: Callable[[], object]) -> float:
+CLOCKS = ("wall", "process")
+
+
+def validate_clock(clock: str, device: torch.device, *, field: str) -> None:
+    """"wall": elapsed time (CUDA events on a GPU). "process": the process's CPU time, CPU only: it leaves out
+    the time other tenants of a shared machine hold the cores, and equals the wall time of a dedicated core
+    when torch runs one thread (with more threads it is their sum, not a latency)."""
+    if clock not in CLOCKS:
+        raise InvalidArgument(f"unknown clock {clock!r}; one of {', '.join(CLOCKS)}", field=field)
+    if clock == "process" and device.type != "cpu":
+        raise InvalidArgument("the process clock times CPU work only; use wall on a GPU", field=field)
+
+
+def time_call(device: torch.device, run: Callable[[], object], clock: str = "wall") -> float:
     """Seconds `run()` takes on `device`. On CUDA the queue is drained first and the time is taken between two
-    events recorded around the call (kernel time, not launch time); on CPU it is the wall clock."""
+    events recorded around the call (kernel time, not launch time); on CPU it is the wall clock, or the
+    process's CPU time with clock="process" (see validate_clock)."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -101,9 +115,10 @@ def time_call(device: torch.device, run: Callable[[], object]) -> float:
         end.record()
         end.synchronize()
         return start.elapsed_time(end) / 1000.0
-    started = time.perf_counter()
+    now = time.process_time if clock == "process" else time.perf_counter
+    started = now()
     run()
-    return time.perf_counter() - started
+    return now() - started
 
 
 def median(values: list[float]) -> float:

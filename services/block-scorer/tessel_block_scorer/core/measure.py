@@ -30,6 +30,7 @@ from tessel_block_scorer.core.cost_timing import (
     resolve_device,
     spread,
     time_call,
+    validate_clock,
     validate_scenario,
 )
 
@@ -38,6 +39,7 @@ from tessel_block_scorer.core.cost_timing import (
 class MeasureOptions:
     warmup: int = 1  # whole generations run and discarded first
     repeats: int = 3
+    clock: str = "wall"  # or "process" (CPU time, CPU only): see cost_timing.validate_clock
 
     def validate(self, *, field: str = "options") -> None:
         if not 0 <= self.warmup <= 10:
@@ -70,6 +72,7 @@ class Measurement:
     decode_error_pct: float
     error_pct: float  # of the total generation time
     memory_error_pct: float
+    clock: str = "wall"
 
 
 def measure_architecture(
@@ -91,6 +94,7 @@ def measure_architecture(
     validate_scenario(scenario, field=field)
     options.validate()
     device = resolve_device(scenario.device, field=f"{field}.device")
+    validate_clock(options.clock, device, field="options.clock")
     config = llama_config(parent)
     validate_block_configs(list(blocks), ParentShape.of(config), field=blocks_field)
     if table is None:
@@ -119,9 +123,9 @@ def measure_architecture(
     prefills, decodes = [], []
     with torch.inference_mode():
         for _ in range(options.warmup):
-            _generate(model, prompt, steps, device)
+            _generate(model, prompt, steps, device, options.clock)
         for _ in range(options.repeats):
-            prefill, decode = _generate(model, prompt, steps, device)
+            prefill, decode = _generate(model, prompt, steps, device, options.clock)
             prefills.append(prefill)
             decodes.append(decode / steps)
     peak = memory.peak_bytes()
@@ -141,6 +145,7 @@ def measure_architecture(
         prefill_error_pct=error_pct(predicted.prefill_seconds, prefill_s),
         decode_error_pct=error_pct(predicted.decode_seconds_per_token, decode_s),
         error_pct=error_pct(predicted_total, total_s), memory_error_pct=error_pct(predicted_memory, peak),
+        clock=options.clock,
     )
 
 
@@ -148,12 +153,12 @@ def error_pct(predicted: float, measured: float) -> float:
     return 100.0 * (predicted - measured) / measured if measured > 0 else float("inf")
 
 
-def _generate(model, prompt: torch.Tensor, steps: int, device: torch.device) -> tuple[float, float]:
+def _generate(model, prompt: torch.Tensor, steps: int, device: torch.device, clock: str) -> tuple[float, float]:
     """Seconds of the prefill and of the whole decode phase of one greedy generation."""
     cache = DynamicCache(config=model.config)
     outputs: list[Any] = []
     prefill = time_call(device, lambda: outputs.append(
-        model(input_ids=prompt, cache=cache, use_cache=True, logits_to_keep=1)))
+        model(input_ids=prompt, cache=cache, use_cache=True, logits_to_keep=1)), clock)
     token = outputs[0].logits[:, -1:].argmax(-1)
 
     def decode() -> None:
@@ -162,7 +167,7 @@ def _generate(model, prompt: torch.Tensor, steps: int, device: torch.device) -> 
             logits = model(input_ids=token, cache=cache, use_cache=True, logits_to_keep=1).logits
             token = logits[:, -1:].argmax(-1)
 
-    return prefill, time_call(device, decode)
+    return prefill, time_call(device, decode, clock)
 
 
 def _scenario_key(scenario: Scenario) -> tuple:
