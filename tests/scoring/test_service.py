@@ -81,7 +81,7 @@ async def test_scoring_then_measurement_end_to_end(service, settings, corpus_dir
         monkeypatch.setenv("TESSEL_BLOCK_SCORER_ADDRESS", service.address)
         shown = await asyncio.to_thread(CliRunner().invoke, score, ["get", job.id, "--json"])
         assert shown.exit_code == 0, shown.output
-        rows = {r["variant"]: r for r in json.loads(shown.output)["scored_libraries"][0]["rows"]}
+        rows = {r["variant"]: r for r in json.loads(shown.stdout)["scored_libraries"][0]["rows"]}
         assert rows["attention kv2"]["kl"] == 0.0 and rows["ffn no_op"]["kl"] > rows["ffn 64"]["kl"] > 0
         child = tmp_path / "child.json"
         child.write_text(json.dumps([{"attention": {"kind": "gqa", "num_key_value_heads": 1},
@@ -89,11 +89,11 @@ async def test_scoring_then_measurement_end_to_end(service, settings, corpus_dir
         measured = await asyncio.to_thread(CliRunner().invoke, score, [
             "measure", job.id, "--child", str(child), "--repeats", "2", "--json"])
         assert measured.exit_code == 0, measured.output
-        (m,) = json.loads(measured.output)["measurements"]
+        (m,) = json.loads(measured.stdout)["measurements"]
         assert m["prefill_s"] > 0 and m["decode_s_per_step"] > 0 and m["total_s"] > 0 and m["predicted_total_s"] > 0
         assert m["decode_tokens_per_s"] == pytest.approx(1 / m["decode_s_per_step"])
         assert m["error_pct"] == pytest.approx(100 * (m["predicted_total_s"] - m["total_s"]) / m["total_s"])
-        report = store.get_json(artifact_pb2.ArtifactRef(**json.loads(measured.output)["report"]))
+        report = store.get_json(artifact_pb2.ArtifactRef(**json.loads(measured.stdout)["report"]))
         assert report["measurements"][0]["decode_steps"] == 3 and report["block_configs"][0]["ffn"]["intermediate_size"] == 64
     finally:
         await subscription.unsubscribe()

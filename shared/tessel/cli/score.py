@@ -1,26 +1,29 @@
-"""`tessel score library|measure|watch|get|list|cancel`: replace-one-block quality scores and measured costs
-of a block library, and the end-to-end check of the cost model (run by the block-scorer; progress from Watch)."""
+"""`tessel score library|measure|get|watch|list|cancel` and `tessel score measurements get|watch|list|cancel`:
+replace-one-block quality scores and measured costs of a block library, and the end-to-end check of the
+cost model (run by the block-scorer; the job commands and progress come from `tessel.cli.jobs`).
+
+The client (grpc, nats) is imported only by commands that call the service, so `--help` starts fast."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections import defaultdict
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tessel.cli.output import console, emit_json, json_option, table
-from tessel.client.block_scorer import BlockScorerClient
-from tessel.common.v1 import artifact_pb2, job_pb2, scenario_pb2
+from tessel.cli.errors import flags_from_spec
+from tessel.cli.jobs import EnumNames, JobKit, submit_options
+from tessel.cli.output import console, emit_json, table
+from tessel.common.v1 import artifact_pb2, scenario_pb2
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.settings import get_settings
 from tessel.scoring.v1 import scoring_pb2 as pb
 
 PRECISIONS = {"float32": scenario_pb2.PRECISION_FLOAT32, "bfloat16": scenario_pb2.PRECISION_BFLOAT16,
               "float16": scenario_pb2.PRECISION_FLOAT16}
+EXECUTORS = EnumNames(pb.Executor, "EXECUTOR_")
 # The issue's benchmark scenarios: (batch, prompt, generation).
 PRESETS = {"prefill-heavy": (8, 256, 16), "decode-heavy": (16, 64, 128)}
 # Minutes on a 2-core machine: fewer held-out tokens, fewer timing repeats.
@@ -73,6 +76,36 @@ def score() -> None:
     """Replace-one-block quality scores and measured hardware cost of block libraries."""
 
 
+@score.group()
+def measurements() -> None:
+    """Measurement jobs: an architecture end to end against the additive cost prediction."""
+
+
+class _Jobs:
+    """One job resource of a BlockScorerClient, as the job kit's client (an async context manager)."""
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+
+    async def __aenter__(self):
+        from tessel.client.block_scorer import BlockScorerClient
+
+        self.owner = BlockScorerClient()
+        return getattr(self.owner, self.resource)
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.owner.close()
+
+
+# The show functions are defined below: the lambdas look them up when a job finishes.
+SCORING = JobKit(lambda: _Jobs("scoring"), noun="scoring job", command="tessel score",
+                 show=lambda record, as_json: _print_scoring(record, as_json), metric_names=("kl", "tokens_per_s"))
+SCORING.add_commands(score)
+MEASUREMENT = JobKit(lambda: _Jobs("measurement"), noun="measurement job", command="tessel score measurements",
+                     show=lambda record, as_json: _print_measurement(record, as_json))
+MEASUREMENT.add_commands(measurements)
+
+
 @score.command()
 @click.argument("manifest_ref")
 @click.option("--sha256", default="", help="The manifest's digest (read from a content-addressed URI otherwise).")
@@ -81,11 +114,9 @@ def score() -> None:
 @click.option("--held-out-tokens", type=int, default=0, help="Held-out (evaluation split) tokens (default 8192).")
 @click.option("--batch-sequences", type=int, default=0, help="Sequences per token batch (default 4).")
 @click.option("--repeats", type=int, default=0, help="Timing repeats per cost (default 5).")
-@click.option("--executor", type=click.Choice(["local", "kubernetes"]), help="Default: the service's setting.")
-@click.option("--detach", is_flag=True, help="Print the job id and return.")
-@json_option
-def library(manifest_ref, sha256, scenarios, quick, held_out_tokens, batch_sequences, repeats, executor, detach,
-            as_json) -> None:
+@click.option("--executor", type=click.Choice(EXECUTORS.choices), help="Default: the service's setting.")
+@submit_options
+def library(manifest_ref, sha256, scenarios, quick, held_out_tokens, batch_sequences, repeats, executor, submit) -> None:
     """Score a block library: MANIFEST_REF is the manifest's URI, its stored name or the distillation job id."""
     ref = resolve_ref(manifest_ref, sha256, what="MANIFEST_REF", job_name="distill/{job}/manifest")
     if quick:
@@ -94,10 +125,11 @@ def library(manifest_ref, sha256, scenarios, quick, held_out_tokens, batch_seque
     spec = pb.ScoringJobSpec(
         library=ref, scenarios=[parse_scenario(s) for s in scenarios], held_out_tokens=held_out_tokens,
         batch_sequences=batch_sequences, cost_options=pb.CostOptions(repeats=repeats),
-        executor={"local": pb.EXECUTOR_LOCAL, "kubernetes": pb.EXECUTOR_KUBERNETES}.get(executor, 0),
+        executor=EXECUTORS[executor] if executor else pb.EXECUTOR_UNSPECIFIED,
     )
-    record = asyncio.run(_submit("scoring", spec, detach=detach, quiet=as_json))
-    _report(record, as_json=as_json, detach=detach)
+    flags = flags_from_spec(pb.ScoringJobSpec.DESCRIPTOR, click.get_current_context().command.params,
+                            renamed={"library": "MANIFEST_REF", "scenarios": "--scenario", "cost_options": "--repeats"})
+    SCORING.submit(spec, submit, flags=flags)
 
 
 @score.command()
@@ -107,19 +139,18 @@ def library(manifest_ref, sha256, scenarios, quick, held_out_tokens, batch_seque
               help="JSON: a list of per-layer block configs, or an object with block_configs (default: the parent).")
 @click.option("--scenario", "scenarios", multiple=True, help="Default: the scored library's scenario. " + SCENARIO_HELP)
 @click.option("--repeats", type=int, default=0, help="Timed generations (default 3).")
-@click.option("--detach", is_flag=True)
-@json_option
-def measure(scored_library_ref, sha256, child_file, scenarios, repeats, detach, as_json) -> None:
+@submit_options
+def measure(scored_library_ref, sha256, child_file, scenarios, repeats, submit) -> None:
     """Measure an architecture end to end and compare it with the scored library's additive prediction.
     SCORED_LIBRARY_REF is the scored library's URI, its stored name or the scoring job id."""
     ref = resolve_ref(scored_library_ref, sha256, what="SCORED_LIBRARY_REF",
                       job_name="block-scorer/{job}/scored-library-0")
-    blocks = _child_blocks(child_file, ref)
-    spec = pb.MeasurementJobSpec(scored_library=ref, block_configs=blocks,
+    spec = pb.MeasurementJobSpec(scored_library=ref, block_configs=_child_blocks(child_file, ref),
                                  scenarios=[parse_scenario(s) for s in scenarios],
                                  options=pb.CostOptions(repeats=repeats))
-    record = asyncio.run(_submit("measurement", spec, detach=detach, quiet=as_json))
-    _report(record, as_json=as_json, detach=detach)
+    MEASUREMENT.submit(spec, submit, flags={"spec.scored_library": "SCORED_LIBRARY_REF", "spec.block_configs": "--child",
+                                            "spec.architecture": "--child", "spec.scenarios": "--scenario",
+                                            "spec.options": "--repeats"})
 
 
 def _child_blocks(child_file: Path | None, ref: artifact_pb2.ArtifactRef) -> list:
@@ -147,118 +178,7 @@ def _child_blocks(child_file: Path | None, ref: artifact_pb2.ArtifactRef) -> lis
     ) for b in blocks]
 
 
-@score.command()
-@click.argument("job_id")
-@click.option("--measurement", is_flag=True, help="JOB_ID is a measurement job.")
-@json_option
-def watch(job_id, measurement, as_json) -> None:
-    """Follow a job to its end with a progress bar."""
-
-    async def follow():
-        async with BlockScorerClient() as client:
-            return await _follow(_jobs(client, measurement), job_id, quiet=as_json)
-
-    _report(asyncio.run(follow()), as_json=as_json, detach=False)
-
-
-@score.command()
-@click.argument("job_id")
-@click.option("--measurement", is_flag=True, help="JOB_ID is a measurement job.")
-@json_option
-def get(job_id, measurement, as_json) -> None:
-    """Show one job."""
-
-    async def call():
-        async with BlockScorerClient() as client:
-            return await _jobs(client, measurement).get(job_id)
-
-    _report(asyncio.run(call()), as_json=as_json, detach=True)
-
-
-@score.command("list")
-@click.option("--measurement", is_flag=True, help="List measurement jobs.")
-@json_option
-def list_jobs(measurement, as_json) -> None:
-    """List scoring (or measurement) jobs."""
-
-    async def call():
-        async with BlockScorerClient() as client:
-            return (await _jobs(client, measurement).list())[0]
-
-    rows = [[r.job.id, _state(r.job), f"{r.job.progress.done}/{r.job.progress.total}", r.job.progress.message]
-            for r in asyncio.run(call())]
-    if as_json:
-        emit_json({"jobs": [dict(zip(["id", "state", "progress", "message"], row)) for row in rows]})
-    else:
-        table("Measurement jobs" if measurement else "Scoring jobs", ["id", "state", "progress", "message"], rows)
-
-
-@score.command()
-@click.argument("job_id")
-@click.option("--measurement", is_flag=True, help="JOB_ID is a measurement job.")
-@click.option("--reason", default="")
-def cancel(job_id, measurement, reason) -> None:
-    """Ask a job to stop at its next checkpoint."""
-
-    async def call():
-        async with BlockScorerClient() as client:
-            return await _jobs(client, measurement).cancel(job_id, reason)
-
-    click.echo(f"{job_id}: {_state(asyncio.run(call()).job)} (cancel requested)")
-
-
-def _jobs(client: BlockScorerClient, measurement: bool):
-    return client.measurement if measurement else client.scoring
-
-
-async def _submit(resource: str, spec, *, detach: bool, quiet: bool):
-    async with BlockScorerClient() as client:
-        jobs = getattr(client, resource)
-        record = await jobs.create(spec)
-        if detach:
-            return record
-        return await _follow(jobs, record.job.id, quiet=quiet)
-
-
-async def _follow(jobs, job_id: str, *, quiet: bool):
-    record = None
-    if quiet:
-        async for record in jobs.watch(job_id):
-            pass
-        return record
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.fields[unit]}"),
-                  TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(), console=console, transient=True) as progress:
-        task = progress.add_task("queued", total=None, unit="", metrics="")
-        async for record in jobs.watch(job_id):
-            p = record.job.progress
-            metrics = "  ".join(f"{k} {v:.4g}" for k, v in sorted(p.metrics.items()) if k in ("kl", "tokens_per_s"))
-            progress.update(task, description=p.message or _state(record.job), completed=p.done, total=p.total or None,
-                            unit=p.unit, metrics=metrics)
-    return record
-
-
-def _state(job: job_pb2.Job) -> str:
-    return job_pb2.JobState.Name(job.state).removeprefix("JOB_STATE_").lower()
-
-
-def _report(record, *, as_json: bool, detach: bool) -> None:
-    job = record.job
-    if detach and job.state not in (job_pb2.JOB_STATE_SUCCEEDED, job_pb2.JOB_STATE_FAILED):
-        if as_json:
-            emit_json({"job_id": job.id, "state": _state(job)})
-        else:
-            click.echo(f"{job.id} {_state(job)}")
-        return
-    if job.state != job_pb2.JOB_STATE_SUCCEEDED:
-        field = f" ({job.error.field})" if job.error.field else ""
-        raise click.ClickException(f"job {job.id} {_state(job)}: {job.error.reason}{field}")
-    if isinstance(record, pb.MeasurementJob):
-        _print_measurement(record, as_json=as_json)
-    else:
-        _print_scoring(record, as_json=as_json)
-
-
-def _print_scoring(record, *, as_json: bool) -> None:
+def _print_scoring(record, as_json: bool) -> None:
     store = ArtifactStore(get_settings().artifacts_root)
     libraries = [store.get_json(s.scored_library) for s in record.result.scored_libraries]
     document = {
@@ -308,7 +228,7 @@ def summary_rows(library: dict) -> list[dict]:
     return rows
 
 
-def _print_measurement(record, *, as_json: bool) -> None:
+def _print_measurement(record, as_json: bool) -> None:
     rows = []
     for m in record.result.measurements:
         rows.append({
