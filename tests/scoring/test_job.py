@@ -107,7 +107,7 @@ def test_a_restarted_job_keeps_the_variants_it_finished(store, library_ref):
 
 
 def test_layers_a_library_leaves_out_keep_the_parent(store, corpus_dir):
-    from conftest import write_library
+    from scoring_helpers import write_library
 
     outcome = run(store, write_library(store, corpus_dir, layers=(1,)), InProcessExecutor())
     library = ScoredLibrary.from_dict(store.get_json(outcome.scored_libraries[0]))  # validates full coverage

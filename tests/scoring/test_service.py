@@ -11,7 +11,7 @@ import json
 import grpc
 import pytest
 from click.testing import CliRunner
-from conftest import write_library
+from scoring_helpers import write_library
 
 from tessel.cli.score import score
 from tessel.client.block_scorer import BlockScorerClient
