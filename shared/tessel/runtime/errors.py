@@ -52,6 +52,12 @@ class ResourceExhausted(TesselError):
     job_code = job_pb2.ERROR_CODE_RESOURCE_EXHAUSTED
 
 
+class Unavailable(TesselError):
+    """A dependency (the message bus) cannot be reached now; the same call may succeed later."""
+
+    job_code = job_pb2.ERROR_CODE_ABORTED
+
+
 class Unimplemented(TesselError):
     """The RPC exists in the contract but its capability is not built yet."""
 

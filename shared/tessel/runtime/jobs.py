@@ -9,6 +9,10 @@ stops heartbeating, the message is redelivered and the job resumes (attempt + 1;
 of work they already stored). After the last attempt the job is FAILED with the reason: never left
 RUNNING forever.
 
+A Create writes the record and then publishes its work; if the publish is lost (NATS went away between
+the two), the record would stay QUEUED forever. `reconcile` (at start, after every reconnect and
+periodically) queues again every QUEUED record of the resource that has no work message in the stream.
+
 Interactive resources (a session that waits on people) park a job by raising `JobWaiting`: the work
 message is acked, so no worker is held, and the record says WAITING until `JobManager.resume` queues it
 again. Both the record and the new work message are in JetStream, so a wait survives restarts.
@@ -47,6 +51,9 @@ MAX_PAGE_SIZE = 1000
 # Progress is written to the KV bucket at most this often (the last report always goes through).
 PROGRESS_INTERVAL_SECONDS = 0.25
 KEY_LISTING_QUIET_SECONDS = 0.25
+RECONCILE_INTERVAL_SECONDS = 30.0
+# A QUEUED record younger than this may be between its write and its publish: not yet an orphan.
+RECONCILE_MIN_AGE_SECONDS = 5.0
 # Resource names are one NATS subject token and part of a consumer name: no dots, no dashes (a dash
 # would let `<service>-<resource>` of two different pairs collide).
 RESOURCE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -155,6 +162,8 @@ class JobManager(Generic[TypedJob]):
         kind_of: Callable[[Message], str] | None = None,
         policy: WorkQueuePolicy | None = None,
         concurrency: int = 1,
+        reconcile_interval_seconds: float = RECONCILE_INTERVAL_SECONDS,
+        reconcile_min_age_seconds: float = RECONCILE_MIN_AGE_SECONDS,
     ) -> None:
         if not RESOURCE_PATTERN.fullmatch(resource):
             raise ValueError(f"job resource {resource!r} must match {RESOURCE_PATTERN.pattern}")
@@ -172,12 +181,69 @@ class JobManager(Generic[TypedJob]):
         self._consumer = WorkConsumer(
             messaging, service, resource, self._handle, self._dead_letter, policy=policy, concurrency=concurrency
         )
+        self._reconcile_interval = reconcile_interval_seconds
+        self._reconcile_min_age = reconcile_min_age_seconds
+        self._reconciler: asyncio.Task | None = None
+        self._reconcile_now = asyncio.Event()
+        self._reconciling = False
+        self._listening = False
 
     async def start(self) -> None:
         await self._consumer.start()
+        if not self._listening:
+            self.messaging.on_connection_change(self._connection_changed)
+            self._listening = True
+        self._reconciling = True
+        self._reconciler = asyncio.create_task(self._reconcile_periodically())
 
     async def stop(self) -> None:
+        if self._reconciler is not None:
+            # The flag and the wake-up too: a cancel that lands in a NATS call's timeout can be lost (3.11 wait_for).
+            self._reconciling = False
+            self._reconcile_now.set()
+            self._reconciler.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reconciler
+            self._reconciler = None
         await self._consumer.stop()
+
+    async def _connection_changed(self, connected: bool) -> None:
+        if connected:
+            self._reconcile_now.set()
+
+    async def _reconcile_periodically(self) -> None:
+        while self._reconciling:
+            try:
+                revived = await self.reconcile()
+                if revived:
+                    log.warning("%s.%s: queued %d job(s) again whose work message was lost", self.service,
+                                self.resource, len(revived))
+            except Exception as error:  # noqa: BLE001 - NATS may be away; the next round retries
+                log.warning("%s.%s: reconciliation failed: %s: %s", self.service, self.resource,
+                            type(error).__name__, error)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._reconcile_now.wait(), self._reconcile_interval)
+            self._reconcile_now.clear()
+
+    async def reconcile(self) -> list[str]:
+        """Publish the work of every QUEUED job of this resource that has none in the stream (its
+        Create or resume stored the record, then lost the publish). Returns the ids queued again."""
+        self.messaging.require_connected()
+        queued = await self.messaging.pending_work(self.service, self.resource)
+        now = time.time()
+        revived = []
+        for record, revision in await self._records():
+            job = record.job
+            if job.state != job_pb2.JOB_STATE_QUEUED or job.id.encode() in queued:
+                continue
+            if now - job.update_time.ToNanoseconds() / 1e9 < self._reconcile_min_age:
+                continue
+            # Per revision: a second round for the same lost state is deduplicated by JetStream.
+            await self.messaging.submit_work(
+                self.service, self.resource, job.id.encode(), msg_id=f"{job.id}:{revision}:reconciled"
+            )
+            revived.append(job.id)
+        return revived
 
     # -- the RPC surface -----------------------------------------------------------------------------
 
@@ -186,6 +252,7 @@ class JobManager(Generic[TypedJob]):
         call's job (also when the calls race, or the first one died half-way) instead of a second one."""
         labels = dict(labels or {})
         _check_labels(labels)
+        self.messaging.require_connected()
         job_id = _new_job_id()
         if request_id:
             if not REQUEST_ID_PATTERN.fullmatch(request_id):
@@ -221,11 +288,13 @@ class JobManager(Generic[TypedJob]):
         return record
 
     async def get(self, job_id: str) -> TypedJob:
+        self.messaging.require_connected()
         record, _ = await self._read(job_id)
         return record
 
     async def watch(self, job_id: str) -> AsyncIterator[TypedJob]:
         """The job now and after every change; ends after a terminal state."""
+        self.messaging.require_connected()
         record, revision = await self._read(job_id)  # NotFound before any stream starts
         yield record
         if record.job.state in TERMINAL_STATES:
@@ -247,6 +316,7 @@ class JobManager(Generic[TypedJob]):
 
     async def cancel(self, job_id: str, reason: str = "") -> TypedJob:
         reason = reason or "cancelled by request"
+        self.messaging.require_connected()
 
         def mutate(record: TypedJob) -> None:
             state = record.job.state
@@ -262,6 +332,7 @@ class JobManager(Generic[TypedJob]):
 
     async def resume(self, job_id: str, accept: Callable[[TypedJob], None] | None = None) -> TypedJob:
         """Queue a WAITING job again; `accept` stores the input it waited for in the same write."""
+        self.messaging.require_connected()
 
         def mutate(record: TypedJob) -> None:
             if record.job.state != job_pb2.JOB_STATE_WAITING:
@@ -280,6 +351,7 @@ class JobManager(Generic[TypedJob]):
         self, *, page_size: int = 0, page_token: str = "", state: int = 0, labels: dict[str, str] | None = None
     ) -> tuple[list[TypedJob], str]:
         """Newest first; only jobs in `state` (any when 0) carrying all of `labels`."""
+        self.messaging.require_connected()
         if page_size < 0:
             raise InvalidArgument("must not be negative", field="page.page_size")
         if page_token and not _is_job_id(page_token):
@@ -446,6 +518,26 @@ class JobManager(Generic[TypedJob]):
         finally:
             await watcher.stop()
         return keys
+
+    async def _records(self) -> list[tuple[TypedJob, int]]:
+        """Every job record of this resource with its revision, in one pass over the bucket."""
+        watcher = await self._kv.watch(self._key("*"), ignore_deletes=True)
+        records: list[tuple[TypedJob, int]] = []
+        try:
+            while True:
+                try:
+                    entry = await watcher.updates(timeout=KEY_LISTING_QUIET_SECONDS)
+                except nats.errors.TimeoutError:
+                    break
+                if entry is None:
+                    continue
+                if entry.value:
+                    records.append((self.job_type.FromString(entry.value), entry.revision))
+                if entry.delta == 0:
+                    break
+        finally:
+            await watcher.stop()
+        return records
 
     @property
     def _kv(self):

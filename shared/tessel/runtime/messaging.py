@@ -4,6 +4,10 @@ Layout (docs/conventions.md): stream TESSEL_EVENTS on `tessel.<domain>.v1.>` for
 `tessel.work.>` (work-queue retention, one durable pull consumer per job resource: subject
 `tessel.work.<service>.<resource>`), stream TESSEL_DLQ on `tessel.dlq.>`, KV bucket `tessel_jobs`. Every publish carries the trace context, the proto's full
 name and a Nats-Msg-Id (so a retried publish is deduplicated).
+
+While NATS is unreachable the client keeps reconnecting; calls that need it answer `Unavailable` at once
+(`require_connected`) instead of waiting out a request timeout, and listeners (`on_connection_change`:
+health, job reconciliation) hear when the connection goes and comes back.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from google.protobuf.message import Message
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import api
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServiceUnavailableError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from tessel.catalog import SERVICES
+from tessel.runtime.errors import Unavailable
 from tessel.runtime.tracing import extract_context, inject_headers
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,21 @@ DLQ_REASON_HEADER = "Tessel-Dead-Letter-Reason"
 
 # Shutdown must fit in a pod's termination grace period (30 s by default), with room to spare.
 DRAIN_TIMEOUT_SECONDS = 5.0
+RECONNECT_WAIT_SECONDS = 1.0
+# Errors that mean "NATS cannot be reached now", not "the request is wrong": UNAVAILABLE to a client.
+TRANSPORT_ERRORS = (
+    nats.errors.TimeoutError, nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError,
+    nats.errors.NoServersError, nats.errors.OutboundBufferLimitError, nats.errors.StaleConnectionError,
+    nats.errors.NoRespondersError, nats.errors.ConnectionDrainingError, ServiceUnavailableError,
+)
+ConnectionListener = Callable[[bool], Awaitable[None]]
+
+
+def unavailable_from(error: BaseException) -> Unavailable | None:
+    """The `Unavailable` a NATS transport failure means to a caller (None for any other error)."""
+    if isinstance(error, TRANSPORT_ERRORS):
+        return Unavailable(f"the message bus is unavailable ({type(error).__name__}); retry later")
+    return None
 
 _tracer = trace.get_tracer("tessel.messaging")
 
@@ -56,19 +76,66 @@ class WorkQueuePolicy:
 class Messaging:
     """One NATS connection with JetStream, shared by a process."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, listeners: list[ConnectionListener] | None = None) -> None:
         self.client = client
         self.js = client.jetstream()
         self._jobs_kv = None
+        self._listeners = listeners if listeners is not None else []
 
     @classmethod
-    async def connect(cls, url: str, *, name: str) -> Messaging:
+    async def connect(cls, url: str, *, name: str, connect_timeout: float = 5.0) -> Messaging:
+        """One connection attempt (callers retry); once connected, reconnects without end while the
+        server is away, logging one line per failed attempt (no traceback)."""
+        listeners: list[ConnectionListener] = []
+        failures = {"count": 0}
+
+        async def notify(connected: bool) -> None:
+            for listener in list(listeners):
+                try:
+                    await listener(connected)
+                except Exception:  # noqa: BLE001 - one listener's failure must not stop the others
+                    log.exception("NATS connection listener failed")
+
+        async def on_error(error: Exception) -> None:
+            failures["count"] += 1
+            if failures["count"] <= 3 or failures["count"] % 30 == 0:  # a long outage logs once a ~minute
+                log.warning("NATS at %s: %s: %s (failure %d)", url, type(error).__name__, error, failures["count"])
+
+        async def on_disconnected() -> None:
+            await notify(False)
+
+        async def on_reconnected() -> None:
+            failures["count"] = 0
+            log.info("NATS at %s reachable again", url)
+            await notify(True)
+
         client = await nats.connect(
-            url, name=name, connect_timeout=5, max_reconnect_attempts=-1, drain_timeout=DRAIN_TIMEOUT_SECONDS
+            url, name=name, connect_timeout=connect_timeout, allow_reconnect=False, max_reconnect_attempts=-1,
+            reconnect_time_wait=RECONNECT_WAIT_SECONDS, drain_timeout=DRAIN_TIMEOUT_SECONDS, error_cb=on_error,
+            disconnected_cb=on_disconnected, reconnected_cb=on_reconnected,
         )
-        messaging = cls(client)
-        await messaging.ensure_layout()
+        # The first attempt does not reconnect (a caller sees its failure and may give up); later losses do.
+        client.options["allow_reconnect"] = True
+        messaging = cls(client, listeners)
+        try:
+            await messaging.ensure_layout()
+        except BaseException:
+            await client.close()
+            raise
         return messaging
+
+    def on_connection_change(self, listener: ConnectionListener) -> None:
+        """Call `listener(False)` when the connection is lost and `listener(True)` when it is back."""
+        self._listeners.append(listener)
+
+    @property
+    def connected(self) -> bool:
+        return self.client.is_connected
+
+    def require_connected(self) -> None:
+        """Fail fast while NATS is away: a request must not wait out a 5 s timeout to learn it."""
+        if not self.client.is_connected:
+            raise Unavailable("the message bus is unreachable; retry later")
 
     async def ensure_layout(self) -> None:
         """Create the streams and the job bucket when missing (idempotent, any replica may do it)."""
@@ -145,6 +212,20 @@ class Messaging:
             span.set_attribute("messaging.destination.name", subject)
             headers = inject_headers({"Nats-Msg-Id": msg_id})
             await self.js.publish(subject, payload, headers=headers)
+
+    async def pending_work(self, service: str, resource: str) -> set[bytes]:
+        """The payloads (job ids) of the work messages of a resource still in the work stream: waiting or
+        being worked on (a work-queue stream drops a message once it is acked)."""
+        subject = work_subject(service, resource)
+        payloads: set[bytes] = set()
+        sequence = 1
+        while True:
+            try:
+                message = await self.js.get_msg(WORK_STREAM, seq=sequence, subject=subject, next=True)
+            except NotFoundError:
+                return payloads
+            payloads.add(message.data or b"")
+            sequence = message.seq + 1
 
     async def work_subscription(self, service: str, resource: str, policy: WorkQueuePolicy):
         """The job resource's durable pull consumer, shared by all the service's replicas."""

@@ -22,6 +22,7 @@ from tessel.runtime.errors import (
     NotFound,
     ResourceExhausted,
     TesselError,
+    Unavailable,
     Unimplemented,
 )
 
@@ -31,6 +32,7 @@ GRPC_CODES: dict[type[TesselError], grpc.StatusCode] = {
     FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
     ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
     Unimplemented: grpc.StatusCode.UNIMPLEMENTED,
+    Unavailable: grpc.StatusCode.UNAVAILABLE,
 }
 
 
