@@ -2,7 +2,8 @@
 (run by the block-distiller service; the job commands come from `tessel.cli.jobs`).
 
 `tessel.llm` (torch, transformers) is imported only by the commands that read block configs or a
-library manifest, so `tessel distill --help` and the job commands start fast."""
+library manifest, and the client (grpc, nats) and artifact store only by commands that call or read,
+so `tessel distill --help` starts fast."""
 
 from __future__ import annotations
 
@@ -14,11 +15,8 @@ import click
 from tessel.cli.errors import flags_from_spec
 from tessel.cli.jobs import EnumNames, JobKit, submit_options
 from tessel.cli.output import console, emit_json, json_option, table
-from tessel.client.block_distiller import BlockDistillerClient
 from tessel.common.v1 import artifact_pb2
 from tessel.distill.v1 import distill_pb2 as pb
-from tessel.runtime.artifacts import ArtifactStore
-from tessel.runtime.settings import get_settings
 
 EXECUTORS = EnumNames(pb.Executor, "EXECUTOR_")
 ATTENTION_KINDS = {"gqa": pb.ATTENTION_KIND_GQA, "no_op": pb.ATTENTION_KIND_NO_OP, "linear": pb.ATTENTION_KIND_LINEAR}
@@ -66,7 +64,13 @@ def _show(record, as_json: bool) -> None:
         table(f"Global distillation {job.id}", ["field", "value"], list(document.items()))
 
 
-KIT = JobKit(BlockDistillerClient, noun="distillation job", command="tessel distill", show=_show,
+def _client():
+    from tessel.client.block_distiller import BlockDistillerClient
+
+    return BlockDistillerClient()
+
+
+KIT = JobKit(_client, noun="distillation job", command="tessel distill", show=_show,
              metric_names=("loss", "tokens_per_s", "kl"))
 KIT.add_commands(distill)
 
@@ -162,6 +166,9 @@ def loss_table(uri, sha256, as_json) -> None:
 
 
 def _manifest(ref: artifact_pb2.ArtifactRef) -> dict:
+    from tessel.runtime.artifacts import ArtifactStore
+    from tessel.runtime.settings import get_settings
+
     return ArtifactStore(get_settings().artifacts_root).get_json(ref)
 
 
