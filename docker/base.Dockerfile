@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Shared runtime for every Tessel service image: Python 3.11, torch and the pinned runtime requirements,
-# built once and reused by all seven services. Two variants from one file:
+# built once and reused by every service image (docker/service.Dockerfile). Two variants from one file:
 #   docker build -f docker/base.Dockerfile -t tessel-base-cpu:0.1.0 .
 #   docker build -f docker/base.Dockerfile -t tessel-base-cuda:0.1.0 \
 #     --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu130 .

@@ -145,3 +145,11 @@ def test_work_commands_without_a_stack_say_so(stack_env, tmp_path):
     assert result.stderr.strip() == (
         "error: no Tessel stack is running (start one with `tessel stack up`, or set TESSEL_METRICS_ADDRESS)"
     )
+
+
+def test_up_of_an_unknown_service_names_the_flag(stack_env, tmp_path):
+    env = {**stack_env, "TESSEL_HOME": str(tmp_path / "other-home")}
+    result = tessel(env, "stack", "up", "--service", "metrcs", check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --service: no such service: metrcs (have metrics, ")
+    assert not (tmp_path / "other-home" / "stack" / "state.json").exists()

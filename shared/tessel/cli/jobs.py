@@ -96,8 +96,9 @@ class Submission:
 
 @dataclass
 class JobKit:
-    """Job commands over one `JobClient` type. `show(record, as_json)` prints a finished job's result;
-    `row(record)` gives the extra list columns named in `columns`."""
+    """Job commands over one job client. `client()` makes a `JobClient` (a factory, so a group can import
+    grpc only when a command runs); `show(record, as_json)` prints a succeeded job's result;
+    `metric_names` are the progress metrics shown beside the bar."""
 
     client: Callable[[], object]
     noun: str  # "distillation job"

@@ -1,1 +1,1 @@
-"""The local stack: nats-server and the seven services as background processes on loopback."""
+"""The local stack: nats-server and the services of the manifest as background processes on loopback."""
