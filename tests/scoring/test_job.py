@@ -139,3 +139,40 @@ def test_a_manifest_that_is_not_one_and_an_artifact_outside_the_store_are_refuse
     with pytest.raises(InvalidArgument) as raised:
         validate_request(request(outside), store)
     assert raised.value.field == "spec.library.uri" and "s3://elsewhere" in raised.value.message
+
+
+def _scored_library_ref(store, library_ref):
+    from tessel.llm.scored_library import Cost, Score, ScoredVariant
+
+    cost = Cost(params=1, weight_bytes=4, kv_cache_bytes=0, prefill_seconds=1e-3, decode_seconds_per_token=1e-4)
+    zero = {"kl": Score(0.0, 0.0), "lm_loss_delta": Score(0.0, 0.0), "top1_disagreement": Score(0.0, 0.0)}
+    variants = [ScoredVariant(layer, "attention", {"kind": "gqa", "num_key_value_heads": 2}, True, zero, cost)
+                for layer in range(2)]
+    variants += [ScoredVariant(layer, "ffn", {"kind": "mlp", "intermediate_size": 128}, True, zero, cost)
+                 for layer in range(2)]
+    library = ScoredLibrary(num_layers=2, scenario=CPU, overhead=cost, variants=variants,
+                            library={"uri": library_ref.uri, "sha256": library_ref.sha256})
+    return store.put_json(library.to_dict())
+
+
+def test_a_measurement_reads_the_architecture_artifact_and_refuses_another_scenario(store, library_ref):
+    import dataclasses
+
+    from tessel_block_scorer.core.measurement_job import MeasurementRequest, resolve
+
+    scored = _scored_library_ref(store, library_ref)
+    parent = {"attention": {"kind": "gqa", "num_key_value_heads": 2}, "ffn": {"kind": "mlp", "intermediate_size": 128}}
+    solution = store.put_json({"block_configs": [parent, parent], "objective": 0.0})  # an arch-solver solution
+    resolved = resolve(MeasurementRequest(scored_library=scored, architecture=solution), store)
+    assert len(resolved.blocks) == 2 and resolved.scenarios == [CPU]
+    assert resolved.table.predict(resolved.blocks).prefill_seconds == pytest.approx(5e-3)  # overhead + 4 subblocks
+    other = dataclasses.replace(CPU, batch_size=2)
+    with pytest.raises(InvalidArgument) as raised:
+        resolve(MeasurementRequest(scored_library=scored, architecture=solution, scenarios=(other,)), store)
+    assert raised.value.field == "spec.scenarios[0]"
+    with pytest.raises(InvalidArgument) as raised:
+        resolve(MeasurementRequest(scored_library=scored, architecture=store.put_json({"objective": 1})), store)
+    assert raised.value.field == "spec.architecture"
+    with pytest.raises(InvalidArgument) as raised:
+        resolve(MeasurementRequest(scored_library=library_ref, architecture=solution), store)
+    assert raised.value.field == "spec.scored_library"  # a block library is not a scored library
