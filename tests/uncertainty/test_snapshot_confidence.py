@@ -92,4 +92,5 @@ def test_bad_inputs_name_their_field():
         averaged_early_stopping(np.zeros((0, 3)))
     assert error.value.field == "snapshots"
     assert evenly_spaced(20, 5) == [0, 5, 10, 14, 19]
+    assert evenly_spaced(11, 4, start_fraction=0.4) == [4, 6, 8, 10]
     assert evenly_spaced(3, 10) == [0, 1, 2]

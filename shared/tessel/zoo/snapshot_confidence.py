@@ -5,7 +5,8 @@ run rank that region better. Both methods read every snapshot's confidence *for 
 predicts* (so confidence and prediction always refer to the same class), and predictions always come from
 the final model.
 
-- AES (averaged early stopping): the mean over k snapshots of each snapshot's confidence;
+- AES (averaged early stopping): the mean over k snapshots of each snapshot's confidence, the snapshots
+  evenly spaced over the later part of the run (from 40% in by default, as the reference's 100..249 of 250);
 - PES (pointwise early stopping): learned on a validation split. From the most confident down, peel a
   region of q·|U| of the remaining points U: for each snapshot, its region is U's top q·|U| by that
   snapshot's confidence; the rule kept is the snapshot whose region, placed after the regions already
@@ -32,6 +33,7 @@ from tessel.runtime.errors import InvalidArgument
 DEFAULT_PEEL_FRACTION = 0.05
 DEFAULT_MIN_REGION = 20
 DEFAULT_AES_SNAPSHOTS = 10
+DEFAULT_AES_START_FRACTION = 0.4
 
 
 def tie_averaged_risks(losses: np.ndarray, confidence: np.ndarray) -> np.ndarray:
@@ -76,13 +78,17 @@ def class_confidence(probabilities: np.ndarray, predicted: np.ndarray) -> np.nda
     return np.take_along_axis(probabilities, predicted[None, :, None].astype(np.int64), axis=2)[..., 0]
 
 
-def evenly_spaced(count: int, k: int) -> list[int]:
-    """Indices of k snapshots evenly spaced over `count` (the reference's round(linspace)), always the last."""
+def evenly_spaced(count: int, k: int, start_fraction: float = 0.0) -> list[int]:
+    """Indices of k snapshots evenly spaced from `start_fraction` of the way into `count` to the last (the
+    reference's round(linspace(first, last, k)); it averages epochs 100..249 of 250, start 0.4)."""
     if count < 1:
         raise InvalidArgument("needs at least one snapshot", field="snapshots")
     if k < 1:
         raise InvalidArgument(f"must be >= 1, got {k}", field="aes_snapshots")
-    return sorted({int(round(i)) for i in np.linspace(0, count - 1, min(k, count))})
+    if not 0.0 <= start_fraction < 1.0:
+        raise InvalidArgument(f"must be in [0, 1), got {start_fraction}", field="aes_start_fraction")
+    first = int(math.floor(start_fraction * (count - 1)))
+    return sorted({int(round(i)) for i in np.linspace(first, count - 1, min(k, count - first))})
 
 
 def averaged_early_stopping(snapshot_confidence: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from tessel.runtime.arrays import array_to_proto
 from tessel.runtime.errors import InvalidArgument
 from tessel.uncertainty.v1 import uncertainty_pb2 as pb
 from tessel.zoo.mc_dropout import MAX_PASSES, MCDropoutSettings
+from tessel.zoo.snapshot_confidence import DEFAULT_AES_START_FRACTION
 from tessel_uncertainty_estimator.core.estimation import EstimationOutcome, EstimationSettings
 
 METHODS = {
@@ -86,6 +87,8 @@ def settings_from_spec(spec: pb.EstimationJobSpec, device: str) -> EstimationSet
         mc_confidence=enum_value(MC_CONFIDENCES, spec.mc_dropout.confidence, "spec.mc_dropout.confidence"),
         served=enum_value(SERVED, spec.mc_dropout.prediction, "spec.mc_dropout.prediction"),
         aes_snapshots=_positive_or_default(options.aes_snapshots, 10, "spec.snapshot_options.aes_snapshots"),
+        aes_start_fraction=(_finite(options.aes_start_fraction, "spec.snapshot_options.aes_start_fraction")
+                            if options.HasField("aes_start_fraction") else DEFAULT_AES_START_FRACTION),
         peel_fraction=_finite(options.peel_fraction, "spec.snapshot_options.peel_fraction") or 0.05,
         min_region=_positive_or_default(options.min_region, 20, "spec.snapshot_options.min_region"),
         device=device,

@@ -21,6 +21,7 @@ from tessel.zoo import ZooModel, margin, negative_entropy, predict, softmax_resp
 from tessel.zoo.mc_dropout import DEFAULT_MC_CONFIDENCE, MC_CONFIDENCES, MCDropoutSettings, mc_confidence, run_mc_dropout
 from tessel.zoo.snapshot_confidence import (
     DEFAULT_AES_SNAPSHOTS,
+    DEFAULT_AES_START_FRACTION,
     DEFAULT_MIN_REGION,
     DEFAULT_PEEL_FRACTION,
     aurc,
@@ -46,6 +47,7 @@ class EstimationSettings:
     mc_confidence: str = DEFAULT_MC_CONFIDENCE
     served: str = "deterministic"
     aes_snapshots: int = DEFAULT_AES_SNAPSHOTS
+    aes_start_fraction: float = DEFAULT_AES_START_FRACTION
     peel_fraction: float = DEFAULT_PEEL_FRACTION
     min_region: int = DEFAULT_MIN_REGION
     batch_size: int = 512
@@ -70,6 +72,9 @@ class EstimationSettings:
             raise InvalidArgument("only MC-dropout serves the MC mean", field="spec.mc_dropout.prediction")
         if self.aes_snapshots < 1:
             raise InvalidArgument(f"must be >= 1, got {self.aes_snapshots}", field="spec.snapshot_options.aes_snapshots")
+        if not 0.0 <= self.aes_start_fraction < 1.0:
+            raise InvalidArgument(f"must be in [0, 1), got {self.aes_start_fraction}",
+                                  field="spec.snapshot_options.aes_start_fraction")
         if not 0.0 < self.peel_fraction <= 1.0:
             raise InvalidArgument(f"must be in (0, 1], got {self.peel_fraction}",
                                   field="spec.snapshot_options.peel_fraction")
@@ -155,7 +160,7 @@ def _snapshot_confidence(settings, model, snapshots, data, x, predictions, uses,
         if snapshot.config.backbone != model.config.backbone or snapshot.config.num_outputs != model.config.num_outputs:
             raise InvalidArgument("has another architecture than the model", field=f"spec.snapshots[{index}].weights")
     chosen = snapshots if settings.method == "pes" else [
-        snapshots[i] for i in evenly_spaced(len(snapshots), settings.aes_snapshots)]
+        snapshots[i] for i in evenly_spaced(len(snapshots), settings.aes_snapshots, settings.aes_start_fraction)]
     epochs = [epoch for epoch, _ in chosen]
     progress(f"{len(chosen)} snapshots on {settings.split}")
     reported = _snapshot_class_confidence(chosen, x, predictions, settings)

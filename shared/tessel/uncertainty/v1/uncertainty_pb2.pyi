@@ -80,14 +80,16 @@ class MCDropoutOptions(_message.Message):
     def __init__(self, passes: _Optional[int] = ..., rate: _Optional[float] = ..., layers: _Optional[_Iterable[str]] = ..., confidence: _Optional[_Union[MCDropoutConfidence, str]] = ..., prediction: _Optional[_Union[ServedPrediction, str]] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class SnapshotOptions(_message.Message):
-    __slots__ = ("aes_snapshots", "peel_fraction", "min_region")
+    __slots__ = ("aes_snapshots", "peel_fraction", "min_region", "aes_start_fraction")
     AES_SNAPSHOTS_FIELD_NUMBER: _ClassVar[int]
     PEEL_FRACTION_FIELD_NUMBER: _ClassVar[int]
     MIN_REGION_FIELD_NUMBER: _ClassVar[int]
+    AES_START_FRACTION_FIELD_NUMBER: _ClassVar[int]
     aes_snapshots: int
     peel_fraction: float
     min_region: int
-    def __init__(self, aes_snapshots: _Optional[int] = ..., peel_fraction: _Optional[float] = ..., min_region: _Optional[int] = ...) -> None: ...
+    aes_start_fraction: float
+    def __init__(self, aes_snapshots: _Optional[int] = ..., peel_fraction: _Optional[float] = ..., min_region: _Optional[int] = ..., aes_start_fraction: _Optional[float] = ...) -> None: ...
 
 class EstimationJobSpec(_message.Message):
     __slots__ = ("model", "dataset", "snapshots", "method", "split", "learning_split", "dataset_seed", "dataset_root", "mc_dropout", "snapshot_options", "device")
