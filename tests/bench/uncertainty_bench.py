@@ -35,7 +35,7 @@ from tessel.assets.datasets import load_dataset
 from tessel.runtime.errors import TesselError
 from tessel.zoo import FitOptions, model_from_bytes, predict, softmax_response
 from tessel.zoo.mc_dropout import MCDropoutSettings, mc_confidence, run_mc_dropout
-from tessel.zoo.snapshot_confidence import aurc, tie_averaged_risks
+from tessel.zoo.evaluation import aurc, tie_averaged_risks
 from tessel_selective_trainer.core.selectivenet import SelectiveLossOptions
 from tessel_selective_trainer.core.training_job import BackboneSettings, TrainingSettings, train
 from tessel_uncertainty_estimator.core.estimation import EstimationSettings, estimate

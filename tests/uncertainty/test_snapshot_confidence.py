@@ -8,8 +8,8 @@ import torch
 
 from tessel.runtime.errors import InvalidArgument
 from tessel.zoo import softmax_response
+from tessel.zoo.evaluation import aurc
 from tessel.zoo.snapshot_confidence import (
-    aurc,
     averaged_early_stopping,
     class_confidence,
     evenly_spaced,
@@ -94,3 +94,19 @@ def test_bad_inputs_name_their_field():
     assert evenly_spaced(20, 5) == [0, 5, 10, 14, 19]
     assert evenly_spaced(11, 4, start_fraction=0.4) == [4, 6, 8, 10]
     assert evenly_spaced(3, 10) == [0, 1, 2]
+
+
+def test_zoo_risk_coverage_uses_the_metrics_tie_rule():
+    from tessel.zoo import risk_coverage_table, selective_risk_at_coverage
+    from tessel_metrics.core.risk_coverage import risk_coverage
+
+    rng = np.random.default_rng(3)
+    confidence = rng.integers(0, 4, 200).astype(float)  # four big tie groups
+    losses = (rng.random(200) < 0.3).astype(float)
+    metrics = risk_coverage(losses, confidence, coverage=0.5)
+    assert selective_risk_at_coverage(confidence, losses, 0.5) == pytest.approx(metrics.risk_at_coverage)
+    assert aurc(losses, confidence) == pytest.approx((metrics.aurc, metrics.e_aurc))
+    # input order cannot change the answer
+    order = rng.permutation(200)
+    assert selective_risk_at_coverage(confidence[order], losses[order], 0.5) == pytest.approx(metrics.risk_at_coverage)
+    assert dict(risk_coverage_table(confidence, losses))[0.5] == pytest.approx(metrics.risk_at_coverage)

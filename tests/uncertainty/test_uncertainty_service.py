@@ -18,7 +18,7 @@ from tessel.training.v1 import training_pb2, training_pb2_grpc
 from tessel.uncertainty.v1 import uncertainty_pb2 as pb
 from tessel.uncertainty.v1 import uncertainty_pb2_grpc
 from tessel.zoo import BackboneConfig, ModelConfig, ZooModel, model_to_bytes
-from tessel.zoo.snapshot_confidence import aurc
+from tessel.zoo.evaluation import aurc
 from tessel_uncertainty_estimator.api import jobs as job_handler
 from tessel_uncertainty_estimator.service import DEFINITION
 

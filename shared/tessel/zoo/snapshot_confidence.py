@@ -16,9 +16,8 @@ the final model.
   New points get the level of the first rule that fires (earlier = more confident) and, inside a
   level, that rule's snapshot's confidence; points no rule takes rank below every level.
 
-AURC and E-AURC here use the metrics service's definitions and tie rule: the mean selective risk over the
-n coverages k/n, and a group of equal confidences contributes its mean loss at every position (no
-dependence on input order).
+AURC, E-AURC and the PES objective use `tessel.zoo.evaluation`: the metrics service's definitions and tie
+rule (a group of equal confidences contributes its mean loss at every position).
 """
 
 from __future__ import annotations
@@ -29,38 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from tessel.runtime.errors import InvalidArgument
+from tessel.zoo.evaluation import tie_averaged
+
 
 DEFAULT_PEEL_FRACTION = 0.05
 DEFAULT_MIN_REGION = 20
 DEFAULT_AES_SNAPSHOTS = 10
 DEFAULT_AES_START_FRACTION = 0.4
-
-
-def tie_averaged_risks(losses: np.ndarray, confidence: np.ndarray) -> np.ndarray:
-    """Selective risk at each coverage k/n (most confident first), ties averaged as the metrics service does."""
-    losses, confidence = np.asarray(losses, np.float64), np.asarray(confidence, np.float64)
-    order = np.argsort(-confidence, kind="stable")
-    sorted_losses = _tie_averaged(losses[order], confidence[order])
-    return np.cumsum(sorted_losses) / np.arange(1, len(losses) + 1)
-
-
-def aurc(losses: np.ndarray, confidence: np.ndarray) -> tuple[float, float]:
-    """(AURC, E-AURC) with the exact discrete optimum (losses sorted ascending)."""
-    losses = np.asarray(losses, np.float64)
-    if losses.ndim != 1 or len(losses) == 0 or np.shape(confidence) != losses.shape:
-        raise InvalidArgument(f"needs matching non-empty [n] arrays, got {list(losses.shape)} and "
-                              f"{list(np.shape(confidence))}", field="confidence")
-    area = float(tie_averaged_risks(losses, confidence).mean())
-    optimal = float((np.cumsum(np.sort(losses)) / np.arange(1, len(losses) + 1)).mean())
-    return area, area - optimal
-
-
-def _tie_averaged(sorted_losses: np.ndarray, sorted_scores: np.ndarray) -> np.ndarray:
-    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
-    if starts.size == sorted_losses.size:
-        return sorted_losses
-    sizes = np.diff(np.r_[starts, sorted_losses.size])
-    return np.repeat(np.add.reduceat(sorted_losses, starts) / sizes, sizes)
 
 
 def class_confidence(probabilities: np.ndarray, predicted: np.ndarray) -> np.ndarray:
@@ -175,7 +149,7 @@ def fit_pointwise_early_stopping(
 def _aurc_increment(losses: np.ndarray, scores: np.ndarray, placed: int, placed_loss: float) -> float:
     """Mean selective risk over the region's coverage positions when it follows `placed` examples."""
     order = np.argsort(-scores, kind="stable")
-    cumulative = placed_loss + np.cumsum(_tie_averaged(losses[order], scores[order]))
+    cumulative = placed_loss + np.cumsum(tie_averaged(losses[order], scores[order]))
     return float((cumulative / (placed + np.arange(1, len(losses) + 1))).mean())
 
 

@@ -19,12 +19,12 @@ from tessel.assets.datasets import DatasetSplits
 from tessel.runtime.errors import InvalidArgument
 from tessel.zoo import ZooModel, margin, negative_entropy, predict, softmax_response
 from tessel.zoo.mc_dropout import DEFAULT_MC_CONFIDENCE, MC_CONFIDENCES, MCDropoutSettings, mc_confidence, run_mc_dropout
+from tessel.zoo.evaluation import aurc
 from tessel.zoo.snapshot_confidence import (
     DEFAULT_AES_SNAPSHOTS,
     DEFAULT_AES_START_FRACTION,
     DEFAULT_MIN_REGION,
     DEFAULT_PEEL_FRACTION,
-    aurc,
     averaged_early_stopping,
     class_confidence,
     evenly_spaced,
