@@ -39,3 +39,13 @@ def test_summary_targets_random_at_the_full_budget():
     assert rows["random"]["target"] == pytest.approx(0.7) and rows["random"]["seeds"] == 2
     assert rows["random"]["labels_to_target"] == pytest.approx(20)
     assert rows["coreset"]["labels_to_target"] == pytest.approx(10 + 0.1 / 0.3 * 10)
+
+
+def test_divergence_measures_the_float64_gap_where_picks_part():
+    import numpy as np
+
+    x = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.000001], [1.0, 1.0]], dtype=np.float32)
+    report = active_bench.divergence(x, np.array([0]), [2, 1, 3], [1, 2, 3])
+    assert report["identical_prefix"] == 0
+    assert report["distance_ours"] == pytest.approx(9.0, rel=1e-5) and report["distance_peer"] == 9.0
+    assert 0 < report["relative_gap"] < active_bench.NEAR_TIE

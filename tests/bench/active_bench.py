@@ -38,7 +38,7 @@ NAME = "active"
 PROFILES = {
     "full": {
         "coreset": dict(n=50_000, d=512, labelled=200, picks=1000, floor_repeats=20),
-        "curves": dict(seeds=(0, 1), initial=100, batch=100, budget=600, epochs=30, pool=10_000,
+        "curves": dict(seeds=(0, 1), initial=100, batch=100, budget=500, epochs=20, pool=10_000,
                        strategies=("random", "least_confidence", "coreset", "mc_dropout"), inas=True),
     },
     "quick": {
@@ -52,6 +52,7 @@ BACKBONES = {
     "mnist1d": dict(architecture="small_cnn", base_width=16, dropout=0.25),
 }
 INAS_WIDTH = 8
+NEAR_TIE = 1e-5  # relative float64 distance gap below which a different pick is a float32 rounding tie
 INAS_STRATEGIES = ("least_confidence", "coreset")
 
 
@@ -68,6 +69,7 @@ def coreset_speed(n: int, d: int, labelled: int, picks: int, floor_repeats: int,
     started = time.perf_counter()
     ours = greedy_k_center(x, centres, picks, device=device)
     ours_seconds = time.perf_counter() - started
+    print(f"  ours: {ours_seconds:.1f} s ({passes} passes; one numpy read {one_read * 1e3:.2f} ms)", flush=True)
     row = {"n": n, "d": d, "labelled": labelled, "picks": picks, "device": device, "ours_seconds": ours_seconds,
            "one_read_seconds": one_read, "passes": passes, "floor_seconds": one_read * passes,
            "ours_vs_floor": ours_seconds / (one_read * passes)}
@@ -80,13 +82,25 @@ def coreset_speed(n: int, d: int, labelled: int, picks: int, floor_repeats: int,
     y = np.full(n, np.nan)
     y[centres] = 0
     started = time.perf_counter()
-    theirs = CoreSet(random_state=0).query(x, y, batch_size=picks)
+    theirs = [int(i) for i in CoreSet(random_state=0).query(x, y, batch_size=picks)]
     row |= {"peer": f"scikit-activeml {version} CoreSet", "peer_seconds": time.perf_counter() - started,
-            "same_picks": [int(i) for i in theirs] == ours.indices}
+            "same_picks": theirs == ours.indices}
     row["speedup_vs_peer"] = row["peer_seconds"] / ours_seconds
-    if not row["same_picks"]:
-        raise AssertionError("scikit-activeml's CoreSet picked different points than ours")
+    if not row["same_picks"]:  # main() fails the run unless it is a float32 near-tie
+        row |= divergence(x, centres, ours.indices, theirs)
     return row
+
+
+def divergence(x: np.ndarray, centres: np.ndarray, ours: list[int], theirs: list[int]) -> dict:
+    """Where two pick sequences part, and how far apart the two points' float64 distances to the shared
+    centres are there: float32 rounding (ours sums (x - c)^2, scikit-learn expands |x|^2 - 2 x.c + |c|^2)
+    can only flip picks whose distances tie to about 1e-6."""
+    first = next(i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b)
+    shared = np.concatenate([centres, ours[:first]]).astype(np.int64)
+    x64 = x.astype(np.float64)
+    distance = [float(((x64[shared] - x64[p]) ** 2).sum(axis=1).min()) for p in (ours[first], theirs[first])]
+    return {"identical_prefix": first, "distance_ours": distance[0], "distance_peer": distance[1],
+            "relative_gap": abs(distance[0] - distance[1]) / max(distance)}
 
 
 def session_curve(data, strategy: str, seed: int, profile: dict, device: str, inas: bool) -> dict:
@@ -196,8 +210,10 @@ def markdown(speed: dict, curve_results: dict, profile_name: str, seconds: float
              f"| memory-bandwidth floor | {speed['floor_seconds']:.2f} | 1.00 | |",
              f"| ours (tessel.zoo.coreset) | {speed['ours_seconds']:.2f} | {speed['ours_vs_floor']:.2f} | |"]
     if "peer_seconds" in speed:
+        same = "yes" if speed["same_picks"] else (
+            f"first {speed['identical_prefix']} identical, then a near-tie (relative gap {speed['relative_gap']:.1e})")
         lines.append(f"| {speed['peer']} | {speed['peer_seconds']:.2f} | "
-                     f"{speed['peer_seconds'] / speed['floor_seconds']:.2f} | {speed['same_picks']} |")
+                     f"{speed['peer_seconds'] / speed['floor_seconds']:.2f} | {same} |")
         lines += ["", f"ours is {speed['speedup_vs_peer']:.2f}x the speed of scikit-activeml."]
     else:
         lines += ["", f"peer: {speed['peer']}"]
@@ -247,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     write_results(name, {"parameters": profile, "coreset_speed": speed, "curves": curve_results}, report,
                   out_dir=args.out, device=device)
+    if speed.get("relative_gap", 0.0) > NEAR_TIE:
+        print(f"scikit-activeml's CoreSet picked differently, not at a float32 near-tie: {speed}", flush=True)
+        return 1
     return 0
 
 
