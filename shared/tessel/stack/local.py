@@ -1,8 +1,9 @@
 """Start, stop and inspect the local stack (nats-server + the services) as background processes.
 
 `up` starts what is not running (all services, or the ones named) and reports each service as it
-starts and turns healthy; NATS keeps its port across restarts, so after a NATS crash the services
-(and their jobs) reconnect to the same URL. `down` stops the services in parallel, then NATS.
+starts and turns healthy; NATS keeps its port across restarts (after a NATS crash the services and
+their jobs reconnect to the same URL; after `down`, the next `up` takes it again when it is free).
+`down` stops the services in parallel, then NATS.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tessel.stack.state import ProcessRecord, StackState
 READY_TIMEOUT_SECONDS = 120.0
 STOP_TIMEOUT_SECONDS = 15.0
 NATS_START_SECONDS = 20.0
+NATS_PORT_FILE = "nats.port"  # kept after `down`: the next `up` takes the same port when it is free
 
 # (what, event, seconds): ("nats", "started", 0.4), ("metrics", "started", 0.0), ("metrics", "healthy", 3.1)
 Progress = Callable[[str, str, float], None]
@@ -62,7 +64,7 @@ def up(settings: Settings | None = None, *, only: Iterable[str] | None = None,
     state = StackState.load(directory)
     if state is None or not is_ours(state.nats):
         began = time.monotonic()
-        nats = _start_nats(directory, _nats_port(state))
+        nats = _start_nats(directory, _nats_port(state, directory))
         report("nats", "started", time.monotonic() - began)
         services = state.services if state is not None else {}
         state = StackState(nats_url=f"nats://{nats.address}", nats=nats, services=services)
@@ -129,12 +131,27 @@ def _wanted(only: Iterable[str] | None):
     return tuple(s for s in SERVICES if s.name in names)
 
 
-def _nats_port(state: StackState | None) -> int:
-    """The port NATS had while any service of the stack still runs (they reconnect to that URL);
-    otherwise any free port."""
+def _nats_port(state: StackState | None, directory: Path) -> int:
+    """The port NATS had while any service of the stack still runs (they reconnect to that URL, so it
+    must be that one); otherwise the port it had last time when it is free (a URL written down in
+    another shell stays right), else any free port."""
     if state is not None and any(is_ours(record) for record in state.services.values()):
         return int(state.nats.address.rsplit(":", 1)[1])
-    return -1
+    try:
+        remembered = int((directory / NATS_PORT_FILE).read_text())
+    except (OSError, ValueError):
+        return -1
+    return remembered if _port_is_free(remembered) else -1
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nats-server binds: TIME_WAIT is free
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _start_nats(directory: Path, port: int) -> ProcessRecord:
@@ -158,6 +175,7 @@ def _start_nats(directory: Path, port: int) -> ProcessRecord:
             raise FailedPrecondition(f"nats-server did not start{taken}; see {log_path}: {_tail(log_path)}")
         time.sleep(POLL_SECONDS)
     url = _read_ports(ports_file, process)
+    (directory / NATS_PORT_FILE).write_text(url.rsplit(":", 1)[1])
     return ProcessRecord(process.pid, url.removeprefix("nats://"), str(log_path), start_ticks(process.pid) or 0)
 
 
