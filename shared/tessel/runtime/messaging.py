@@ -110,12 +110,14 @@ class Messaging:
             await notify(True)
 
         client = await nats.connect(
-            url, name=name, connect_timeout=connect_timeout, allow_reconnect=False, max_reconnect_attempts=-1,
+            url, name=name, connect_timeout=connect_timeout, allow_reconnect=False, max_reconnect_attempts=1,
             reconnect_time_wait=RECONNECT_WAIT_SECONDS, drain_timeout=DRAIN_TIMEOUT_SECONDS, error_cb=on_error,
             disconnected_cb=on_disconnected, reconnected_cb=on_reconnected,
         )
-        # The first attempt does not reconnect (a caller sees its failure and may give up); later losses do.
+        # The first connect tries twice and fails (the caller retries or gives up); once connected, the
+        # client reconnects for as long as the server is away.
         client.options["allow_reconnect"] = True
+        client.options["max_reconnect_attempts"] = -1
         messaging = cls(client, listeners)
         try:
             await messaging.ensure_layout()
@@ -305,6 +307,9 @@ class WorkConsumer:
                 continue
             except (nats.errors.ConnectionClosedError, nats.errors.DrainTimeoutError):
                 return
+            except TRANSPORT_ERRORS:  # NATS is away: the client reconnects; pull again once it is back
+                await asyncio.sleep(RECONNECT_WAIT_SECONDS)
+                continue
             for msg in messages:
                 await self._process(msg)
 

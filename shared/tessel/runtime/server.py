@@ -27,6 +27,9 @@ from tessel.runtime.tracing import setup_tracing, shutdown_tracing
 log = logging.getLogger(__name__)
 
 NATS_RETRY_SECONDS = 1.0
+NATS_RETRY_MAX_SECONDS = 10.0
+# About five minutes of trying at start-up (then exit non-zero; Kubernetes restarts with its own backoff).
+NATS_CONNECT_ATTEMPTS = 35
 
 
 def channel_options(settings: Settings) -> list[tuple[str, int]]:
@@ -73,6 +76,8 @@ class RunningService:
     runtime: ServiceRuntime
     health: health.aio.HealthServicer
     port: int
+    # {"up": False} once shutting down, so a NATS reconnect does not report SERVING again.
+    serving: dict = field(default_factory=lambda: {"up": True})
 
     @property
     def address(self) -> str:
@@ -81,6 +86,7 @@ class RunningService:
 
     async def stop(self) -> None:
         grace = self.runtime.settings.shutdown_grace_seconds
+        self.serving["up"] = False
         await self.health.enter_graceful_shutdown()
         for manager in self.runtime.job_managers:
             await manager.stop()
@@ -89,22 +95,43 @@ class RunningService:
         shutdown_tracing()
 
 
+class StartAborted(Exception):
+    """Shutdown was asked for before the service was up (e.g. SIGTERM while NATS was unreachable)."""
+
+
 async def connect_messaging(settings: Settings, name: str, stop: asyncio.Event | None = None) -> Messaging:
-    """Connect to NATS, retrying until it is reachable (a service is not ready without it)."""
-    while True:
+    """Connect to NATS, retrying with backoff NATS_CONNECT_ATTEMPTS times (a service is not ready without
+    it; past that it exits and its supervisor restarts it). `stop` ends the wait at once (StartAborted)."""
+    stop = stop or asyncio.Event()
+    delay = NATS_RETRY_SECONDS
+    for attempt in range(1, NATS_CONNECT_ATTEMPTS + 1):
+        connecting = asyncio.ensure_future(Messaging.connect(settings.nats_url, name=name))
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if stop.is_set():
+            connecting.cancel()
+            with contextlib.suppress(BaseException):
+                messaging = await connecting
+                await messaging.close()
+            raise StartAborted("shutdown requested while connecting to NATS")
         try:
-            return await Messaging.connect(settings.nats_url, name=name)
-        except (OSError, asyncio.TimeoutError, nats.errors.NoServersError) as error:
-            log.warning("NATS at %s not reachable (%s); retrying", settings.nats_url, error)
-            if stop is not None and stop.is_set():
-                raise
-            await asyncio.sleep(NATS_RETRY_SECONDS)
+            return connecting.result()
+        except (OSError, asyncio.TimeoutError, nats.errors.Error) as error:
+            log.warning("NATS at %s not reachable (%s: %s); attempt %d of %d, next in %.0f s", settings.nats_url,
+                        type(error).__name__, error, attempt, NATS_CONNECT_ATTEMPTS, delay)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, NATS_RETRY_MAX_SECONDS)
+    raise ConnectionError(f"NATS at {settings.nats_url} unreachable after {NATS_CONNECT_ATTEMPTS} attempts")
 
 
-async def start_service(definition: ServiceDefinition, settings: Settings | None = None) -> RunningService:
+async def start_service(
+    definition: ServiceDefinition, settings: Settings | None = None, stop: asyncio.Event | None = None
+) -> RunningService:
     settings = settings or get_settings()
     setup_tracing(f"tessel-{definition.name}")
-    messaging = await connect_messaging(settings, f"tessel-{definition.name}")
+    messaging = await connect_messaging(settings, f"tessel-{definition.name}", stop)
     # Calls past a cap are refused (handlers' CPU work runs on tessel.runtime.cpu's bounded pool): under
     # load the event loop stays free for health checks and streams.
     server = grpc.aio.server(
@@ -132,10 +159,19 @@ async def start_service(definition: ServiceDefinition, settings: Settings | None
     await server.start()
     for manager in runtime.job_managers:
         await manager.start()
-    for name in ["", *definition.proto_services]:
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    serving = {"up": True}
+
+    async def follow_nats(connected: bool) -> None:
+        # Without NATS no job call can be answered: tell load balancers and probes (NOT_SERVING) until it is back.
+        status = health_pb2.HealthCheckResponse.SERVING if connected else health_pb2.HealthCheckResponse.NOT_SERVING
+        if serving["up"]:
+            for name in ["", *definition.proto_services]:
+                await health_servicer.set(name, status)
+
+    messaging.on_connection_change(follow_nats)
+    await follow_nats(messaging.connected)
     log.info("tessel-%s serving on %s:%d", definition.name, settings.grpc_host, bound)
-    return RunningService(definition, runtime, health_servicer, bound)
+    return RunningService(definition, runtime, health_servicer, bound, serving)
 
 
 async def serve(definition: ServiceDefinition) -> None:
@@ -144,7 +180,11 @@ async def serve(definition: ServiceDefinition) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    running = await start_service(definition)
+    try:
+        running = await start_service(definition, stop=stop)
+    except StartAborted:
+        log.info("tessel-%s: shutdown requested before start-up finished", definition.name)
+        return
     await stop.wait()
     log.info("tessel-%s shutting down", definition.name)
     with contextlib.suppress(asyncio.CancelledError):
@@ -154,4 +194,8 @@ async def serve(definition: ServiceDefinition) -> None:
 def main(definition: ServiceDefinition) -> None:
     """Entry point body for `python -m tessel_<service>`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(definition))
+    try:
+        asyncio.run(serve(definition))
+    except ConnectionError as error:  # NATS never came: one line, not a traceback; the supervisor restarts us
+        log.error("tessel-%s: %s", definition.name, error)
+        raise SystemExit(1) from None
