@@ -215,4 +215,8 @@ async def test_simulated_sessions_refuse_labels(service):
         await state_reached(client, created.job.id, job_pb2.JOB_STATE_SUCCEEDED)
         with pytest.raises(grpc.aio.AioRpcError) as raised:
             await client.submit_labels(created.job.id, [1], [1])
-    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await client.submit_labels("0000000000001-deadbeef", [1], [1])
+        assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+        assert [v.field for v in field_violations(raised.value)] == ["session_id"]

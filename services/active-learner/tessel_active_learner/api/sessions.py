@@ -167,8 +167,6 @@ def check_labels(record: pb.Session, indices: list[int], labels: list[int]) -> N
 async def submit_labels(jobs: JobManager, session_id: str, indices: list[int], labels: list[int]) -> pb.Session:
     if not session_id:
         raise InvalidArgument("is required", field="session_id")
-    current = await jobs.get(session_id)
-    check_labels(current, indices, labels)  # a clear reason before the state check `resume` makes
 
     def accept(record: pb.Session) -> None:
         check_labels(record, indices, labels)  # again, on the record the write replaces
@@ -181,4 +179,5 @@ async def submit_labels(jobs: JobManager, session_id: str, indices: list[int], l
         result.pending_indices.extend(still)
 
     with fields_renamed({"id": "session_id"}):
+        check_labels(await jobs.get(session_id), indices, labels)  # a clear reason before `resume`'s state check
         return await jobs.resume(session_id, accept)
