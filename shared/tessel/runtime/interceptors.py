@@ -26,20 +26,47 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 _wrap_unary(handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
                 _wrap_stream(handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         return handler
 
 
+class _Undecodable:
+    """Stands in for a request whose bytes don't parse, so the call can answer INVALID_ARGUMENT (grpc
+    itself would answer INTERNAL for what is the client's mistake)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _tolerant(deserializer):
+    if deserializer is None:
+        return None
+
+    def deserialize(data: bytes):
+        try:
+            return deserializer(data)
+        except Exception as error:  # noqa: BLE001 - protobuf raises DecodeError, RuntimeWarning, ...
+            return _Undecodable(error)
+
+    return deserialize
+
+
+async def _refuse_undecodable(context, request) -> None:
+    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"the request is not a valid message: {request.error}")
+
+
 def _wrap_unary(behavior):
     async def wrapped(request, context):
+        if isinstance(request, _Undecodable):
+            await _refuse_undecodable(context, request)
         try:
             result = behavior(request, context)
             return await result if inspect.isawaitable(result) else result
@@ -51,6 +78,8 @@ def _wrap_unary(behavior):
 
 def _wrap_stream(behavior):
     async def wrapped(request, context):
+        if isinstance(request, _Undecodable):
+            await _refuse_undecodable(context, request)
         try:
             async for response in behavior(request, context):
                 yield response
