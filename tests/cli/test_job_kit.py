@@ -117,6 +117,8 @@ async def test_detached_jobs_are_found_by_label_and_state_and_a_request_id_is_id
 
     code, out, _ = await tessel(capsys, monkeypatch, "selective", "list", "--label", "team=a", "--json")
     assert [j["id"] for j in json.loads(out)["jobs"]] == [first["job_id"]]
+    code, out, _ = await tessel(capsys, monkeypatch, "selective", "list", "--label", "team=a")
+    assert first["job_id"] in out and "team=a" in out  # the table never cuts the id a user copies
     code, out, _ = await tessel(capsys, monkeypatch, "selective", "list", "--limit", "1", "--json")
     assert len(json.loads(out)["jobs"]) == 1
 

@@ -18,9 +18,10 @@ import click
 from google.protobuf.message import Message
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from tessel.cli.errors import describe_field, use_flags
-from tessel.cli.output import emit_json, json_option, table
+from tessel.cli.output import console, emit_json, json_option
 from tessel.common.v1 import job_pb2
 
 class EnumNames:
@@ -215,9 +216,14 @@ class JobKit:
             if as_json:
                 emit_json({"jobs": rows})
             else:
-                table(f"{kit.noun.capitalize()}s", ["id", "kind", "state", "progress", "message", "labels"],
-                      [[r["id"], r["kind"], r["state"], r["progress"], r["message"],
-                        ",".join(f"{k}={v}" for k, v in r["labels"].items())] for r in rows])
+                view = Table(title=f"{kit.noun.capitalize()}s")
+                view.add_column("id", no_wrap=True)  # what get/watch/cancel take: never cut
+                for column in ("kind", "state", "progress", "message", "labels"):
+                    view.add_column(column)
+                for r in rows:
+                    view.add_row(r["id"], r["kind"], r["state"], r["progress"], r["message"],
+                                 ",".join(f"{k}={v}" for k, v in r["labels"].items()))
+                console.print(view)
 
         @group.command()
         @click.argument("job_id")
