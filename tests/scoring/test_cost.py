@@ -231,7 +231,7 @@ def test_the_process_clock_times_cpu_work_and_an_unknown_clock_is_refused(tmp_pa
     assert time_call(torch.device("cpu"), lambda: time.sleep(0.05), "process") < 0.04  # sleeping is not CPU work
     with pytest.raises(InvalidArgument) as error:
         cost_table(tiny_config(), [("ffn", FFN_WIDE)], SCENARIO, cache_dir=tmp_path, options=CostOptions(clock="cycles"))
-    assert error.value.field == "options.clock"
+    assert error.value.field == "spec.cost_options.clock"
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a node without CUDA")

@@ -86,7 +86,7 @@ class CostOptions:
     decode_sample_seconds: float = 0.05  # each decode sample runs enough steps to last about this long
     clock: str = "wall"  # or "process" (CPU time, CPU only): see cost_timing.validate_clock
 
-    def validate(self, *, field: str = "options") -> None:
+    def validate(self, *, field: str = "spec.cost_options") -> None:
         if not 0 <= self.warmup <= 20:
             raise InvalidArgument("warmup must be in 0..20", field=f"{field}.warmup")
         if not 1 <= self.repeats <= 100:
@@ -202,6 +202,7 @@ def cost_table(
     progress: Progress | None = None,
     field: str = "spec.scenario",
     variants_field: str = "variants",
+    options_field: str = "spec.cost_options",
 ) -> CostTable:
     """Measure (or read from the cache) the Cost of every distinct (subblock, config) in `variants` and the
     overhead, for `scenario` on its device.
@@ -210,12 +211,12 @@ def cost_table(
     ("ffn", FFNConfig) pairs, duplicates welcome (each shape is measured once). `cache_dir` is a server-side
     folder (never a client's path) holding the JSON cache. `progress(done, total, message)` is called after
     each shape. Bad input raises tessel.runtime.errors.InvalidArgument naming `<field>.<scenario field>` (the
-    proto path, e.g. spec.scenario.batch_size) or `<variants_field>`; a CUDA device on a node without one
+    proto path, e.g. spec.scenario.batch_size), `<variants_field>[i]` or `<options_field>.<option>`; a CUDA device on a node without one
     raises FailedPrecondition."""
     validate_scenario(scenario, field=field)
-    options.validate()
+    options.validate(field=options_field)
     device = resolve_device(scenario.device, field=f"{field}.device")
-    validate_clock(options.clock, device, field="options.clock")
+    validate_clock(options.clock, device, field=f"{options_field}.clock")
     config = llama_config(parent)
     limit = config.max_position_embeddings
     if scenario.prompt_length + scenario.generation_length > limit:
@@ -241,17 +242,17 @@ def cost_table(
             if timing is None:
                 timing = measurer.overhead() if variant is None else measurer.variant(subblock, variant)
                 write_cached(cache_dir, key, timing)
-                message = f"{subblock} {variant.name if variant else ''}: measured"
+                message = f"{_label(subblock, variant)}: measured"
             else:
                 measurer.cached += 1
-                message = f"{subblock} {variant.name if variant else ''}: from the cache"
+                message = f"{_label(subblock, variant)}: from the cache"
             cost = Cost(**{**asdict(static), **{k: timing[k] for k in _TIMING_FIELDS}})
             if variant is None:
                 costs[("overhead", None)] = cost
             else:
                 costs[(subblock, variant)] = cost
         if progress is not None:
-            progress(done, total, message.strip())
+            progress(done, total, message)
     return CostTable(
         scenario=scenario, device=device_identity(device), overhead=costs.pop(("overhead", None)),
         attention={v: c for (s, v), c in costs.items() if s == "attention"},
@@ -276,6 +277,10 @@ def library_costs(manifest: Mapping[str, Any], scenario: Scenario, *, cache_dir:
     table = cost_table(parent_config, [(s, c) for _, s, c in parsed], scenario, cache_dir=cache_dir,
                        options=options, progress=progress, field=field, variants_field=f"{library_field}.variants")
     return table.overhead, {variant_id: table.of(s, c) for variant_id, s, c in parsed}, table
+
+
+def _label(subblock: str, variant: Subblock | None) -> str:
+    return subblock if variant is None else f"{subblock} {variant.name}"
 
 
 def _subblock_config(subblock: str, config: Any, *, field: str) -> Subblock:

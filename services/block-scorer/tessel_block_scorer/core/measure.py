@@ -41,7 +41,7 @@ class MeasureOptions:
     repeats: int = 3
     clock: str = "wall"  # or "process" (CPU time, CPU only): see cost_timing.validate_clock
 
-    def validate(self, *, field: str = "options") -> None:
+    def validate(self, *, field: str = "spec.options") -> None:
         if not 0 <= self.warmup <= 10:
             raise InvalidArgument("warmup must be in 0..10", field=f"{field}.warmup")
         if not 1 <= self.repeats <= 50:
@@ -86,15 +86,16 @@ def measure_architecture(
     options: MeasureOptions = MeasureOptions(),
     field: str = "spec.scenario",
     blocks_field: str = "spec.block_configs",
+    options_field: str = "spec.options",
 ) -> Measurement:
     """Measure the architecture `blocks` (one BlockConfig per parent layer) of `parent` (LlamaConfig or its
     dict) on `scenario`, and predict it from `table`, or from `cost_table(...)` over its shapes (measured or
     read under `cache_dir`) when no table is given. Bad input raises InvalidArgument naming
-    `<field>.<scenario field>` or `<blocks_field>[i]...`."""
+    `<field>.<scenario field>`, `<blocks_field>[i]...` or `<options_field>.<option>`."""
     validate_scenario(scenario, field=field)
-    options.validate()
+    options.validate(field=options_field)
     device = resolve_device(scenario.device, field=f"{field}.device")
-    validate_clock(options.clock, device, field="options.clock")
+    validate_clock(options.clock, device, field=f"{options_field}.clock")
     config = llama_config(parent)
     validate_block_configs(list(blocks), ParentShape.of(config), field=blocks_field)
     if table is None:
