@@ -3,6 +3,9 @@ corpus folder, a store and a small block library in it (scoring_helpers.write_li
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -18,11 +21,18 @@ WORDS = (
 ).split()
 
 
+def data_root(factory) -> Path:
+    """The session's operator data root (TESSEL_DATA_ROOTS): the only place user corpora may be read from."""
+    return factory.getbasetemp() / "data-root"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def asset_cache(tmp_path_factory):
-    """One asset cache for the session (TESSEL_CACHE_DIR), so the tiny parent is built once."""
+    """One asset cache for the session (TESSEL_CACHE_DIR), so the tiny parent is built once, and one
+    operator data root (TESSEL_DATA_ROOTS) where the test corpus lives."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TESSEL_CACHE_DIR", str(tmp_path_factory.mktemp("asset-cache")))
+        patch.setenv("TESSEL_DATA_ROOTS", json.dumps([str(data_root(tmp_path_factory))]))
         get_settings.cache_clear()
         yield
     get_settings.cache_clear()
@@ -39,7 +49,8 @@ def _one_thread():
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory):
     """40 documents of seeded word salad (~1.5k tokens each): real tokenizer, deterministic, offline."""
-    folder = tmp_path_factory.mktemp("corpus")
+    folder = data_root(tmp_path_factory) / "corpus"
+    folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     for index in range(40):
         sentences = [" ".join(rng.choice(WORDS, size=rng.integers(6, 16))).capitalize() + "." for _ in range(90)]

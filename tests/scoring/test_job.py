@@ -130,6 +130,20 @@ def test_bad_requests_name_the_field(store, library_ref, changes, field, message
     assert raised.value.field == field and message in raised.value.message
 
 
+def test_a_corpus_or_parent_folder_outside_the_data_roots_is_refused(store, library_ref, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "doc.txt").write_text("private text " * 50)
+    with pytest.raises(InvalidArgument) as raised:  # refused at Create already
+        validate_request(request(library_ref, corpus=str(outside)), store)
+    assert raised.value.field == "spec.corpus" and "outside the folders" in raised.value.message
+    manifest = store.get_json(library_ref)
+    manifest["parent"]["model"] = str(outside)
+    with pytest.raises(InvalidArgument) as raised:
+        validate_request(request(store.put_json(manifest)), store)
+    assert raised.value.field == "spec.parent_model" and "outside the folders" in raised.value.message
+
+
 def test_a_manifest_that_is_not_one_and_an_artifact_outside_the_store_are_refused(store):
     not_a_library = store.put_json({"schema": "something.else", "variants": []})
     with pytest.raises(InvalidArgument) as raised:

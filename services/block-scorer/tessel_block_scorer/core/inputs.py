@@ -8,18 +8,34 @@ from pathlib import Path
 import numpy as np
 
 from tessel.runtime.errors import InvalidArgument, NotFound
+from tessel.runtime.paths import confined_path
 
 HELD_OUT_SPLIT = "evaluation"
 
 
 def resolve_parent(ref: str, *, field: str) -> Path:
-    """The parent's local folder; an unknown reference is the caller's mistake (INVALID_ARGUMENT)."""
-    from tessel.assets.models import resolve_model
+    """The parent's local folder; an unknown reference is the caller's mistake (INVALID_ARGUMENT). A
+    folder on the server is accepted only inside the configured roots (`tessel.runtime.paths`): the
+    reference comes from a manifest a client may have written."""
+    from tessel.assets.models import DEFAULT_PARENT, parse_tiny_llama, resolve_model
 
+    ref = ref.strip()
+    named = ref == DEFAULT_PARENT or parse_tiny_llama(ref) is not None
+    if not named and ref and Path(ref).expanduser().exists():
+        ref = str(confined_path(ref, field=field))
     try:
         return resolve_model(ref)
     except (NotFound, InvalidArgument) as error:
         raise InvalidArgument(error.message, field=field) from error
+
+
+def confined_corpus(corpus_ref: str, *, field: str) -> str:
+    """The shipped corpus, or a user folder inside the configured roots (else INVALID_ARGUMENT)."""
+    from tessel.assets.corpus import DEFAULT_CORPUS
+
+    if corpus_ref in ("", DEFAULT_CORPUS):
+        return DEFAULT_CORPUS
+    return str(confined_path(corpus_ref, field=field))
 
 
 def load_parent(folder: Path, device: str):
@@ -41,7 +57,7 @@ def held_out_sequences(corpus_ref: str, model_folder: Path, *, tokens: int, sequ
     from tessel.assets.corpus import load_corpus
 
     try:
-        corpus = load_corpus(corpus_ref, seed=seed)
+        corpus = load_corpus(confined_corpus(corpus_ref, field=field), seed=seed)
     except (NotFound, InvalidArgument) as error:
         raise InvalidArgument(error.message, field=field) from error
     tokenizer = AutoTokenizer.from_pretrained(model_folder)

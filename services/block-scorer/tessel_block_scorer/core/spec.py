@@ -8,6 +8,7 @@ from typing import Any
 
 from tessel.llm.scored_library import Scenario
 from tessel.runtime.errors import InvalidArgument
+from tessel_block_scorer.core import inputs
 from tessel_block_scorer.core.cost import CostOptions
 from tessel_block_scorer.core.cost_timing import resolve_device, validate_scenario
 from tessel_block_scorer.core.library import load_manifest
@@ -84,6 +85,8 @@ def validate_request(request: ScoringRequest, store) -> ResolvedScoring:
         validate_scenario(scenario, field=f"spec.scenarios[{index}]")
         resolve_device(scenario.device, field=f"spec.scenarios[{index}].device")
     request.cost_options.validate(field="spec.cost_options")
-    return ResolvedScoring(manifest=manifest, parent_model=library_parent,
-                           corpus=request.corpus or str(data.get("corpus", "corpus")),
+    corpus = request.corpus or str(data.get("corpus", "corpus"))
+    inputs.confined_corpus(corpus, field="spec.corpus")
+    inputs.resolve_parent(library_parent, field="spec.parent_model")
+    return ResolvedScoring(manifest=manifest, parent_model=library_parent, corpus=corpus,
                            seed=int(data.get("seed", 0)), sequence_length=length)
