@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import grpc
 import numpy as np
 
 from tessel.common.v1 import array_pb2
@@ -11,6 +10,7 @@ from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.server import channel_options
 from tessel.runtime.settings import Settings, get_settings
 from tessel.runtime.tracing import setup_tracing
+from tessel.runtime.transport import client_channel
 from tessel.stack.state import service_address
 
 # Arrays larger than this go through the artifact store instead of inline (the gRPC limit is 64 MiB).
@@ -39,7 +39,7 @@ class ServiceClient:
         settings = settings or get_settings()
         setup_tracing("tessel-client")  # instruments grpc.aio channels before the first one exists
         self.address = address or service_address(self.service_name, settings)
-        self.channel = grpc.aio.insecure_channel(self.address, options=channel_options(settings))
+        self.channel = client_channel(self.address, settings, channel_options(settings))
         self.stub = self.stub_type(self.channel)
 
     async def close(self) -> None:

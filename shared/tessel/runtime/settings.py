@@ -43,6 +43,24 @@ class Settings(BaseSettings):
     data_roots: list[Path] = Field(default_factory=list)
     # The most bytes one artifact read may hold in memory (a hostile ref must not exhaust RAM).
     artifact_max_read_bytes: int = Field(default=4 * 1024**3, gt=0)
+    # Transport security (tessel.runtime.transport). Off only by default, for the local stack. Secrets are
+    # read from files (Kubernetes Secrets mounted as files), never from the environment or logs.
+    # gRPC server: a certificate turns TLS on; a client CA makes it mutual (clients must present certs).
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None
+    # gRPC client (CLI, service-to-service): a CA turns TLS on; a cert and key answer mTLS.
+    tls_ca_file: Path | None = None
+    tls_client_cert_file: Path | None = None
+    tls_client_key_file: Path | None = None
+    tls_server_name: str | None = None
+    # NATS: user + password file, or a .creds file (JWT + nkey); TLS with a CA (and a client cert for mTLS).
+    nats_user: str | None = None
+    nats_password_file: Path | None = None
+    nats_creds_file: Path | None = None
+    nats_tls_ca_file: Path | None = None
+    nats_tls_cert_file: Path | None = None
+    nats_tls_key_file: Path | None = None
 
     @field_validator("home", mode="after")
     @classmethod
