@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from tessel.cli.output import emit_json, json_option, table
+from tessel.cli.output import OutputFile, emit_json, json_option, table
 from tessel.client.metrics import LOSSES, MetricsClient
 from tessel.metrics.v1 import metrics_pb2
 
@@ -104,7 +104,7 @@ def aurc(labels, predictions, confidence, loss, as_json) -> None:
 @click.option("--coverage", type=float, help="Report the selective risk at this coverage.")
 @click.option("--risk", type=float, help="Report the largest coverage with selective risk <= this.")
 @click.option("--points", type=int, default=200, show_default=True, help="Curve points returned (0 = all n).")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write the curve as a PNG.")
+@click.option("--plot", type=OutputFile(), help="Write the curve as a PNG.")
 @json_option
 def rc(labels, predictions, confidence, loss, coverage, risk, points, plot, as_json) -> None:
     """The risk-coverage curve, the selective risk at a coverage and the coverage at a risk."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -13,6 +15,23 @@ from rich.table import Table
 console = Console()
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+
+
+class OutputFile(click.Path):
+    """A file the command will write: refused at parse time (exit 2, naming the option) when its folder
+    is missing or not writable, so a long call never ends in a traceback at the last step."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        folder = Path(path).expanduser().resolve().parent
+        if not folder.is_dir():
+            self.fail(f"folder {folder} does not exist", param, ctx)
+        if not os.access(folder, os.W_OK):
+            self.fail(f"folder {folder} is not writable", param, ctx)
+        return path
 
 
 def emit_json(document: dict) -> None:
