@@ -39,7 +39,7 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from tessel.common.v1 import artifact_pb2, job_pb2
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, TesselError
-from tessel.runtime.messaging import Messaging, WorkConsumer, WorkQueuePolicy
+from tessel.runtime.messaging import Messaging, WorkConsumer, WorkInterrupted, WorkQueuePolicy
 from tessel.runtime.settings import get_settings
 from tessel.runtime.tracing import current_trace_id
 
@@ -69,6 +69,11 @@ class JobCancelled(Exception):
     """Raised inside a job (by `JobContext.progress`) once the user asked to cancel it."""
 
 
+class JobInterrupted(Exception):
+    """Raised inside a job (by `JobContext.progress`) once its service is shutting down: the job should
+    have stored what it finished (it resumes from there on the next worker) and yield."""
+
+
 class JobWaiting(Exception):
     """Raised by an interactive job to wait for input: the job becomes WAITING, holds no worker, and
     runs again (a new attempt sequence, `JobContext.record` showing what was stored) after `resume`."""
@@ -92,6 +97,7 @@ class JobContext:
     _manager: JobManager
     _loop: asyncio.AbstractEventLoop
     _cancel: threading.Event = field(default_factory=threading.Event)
+    _stop: threading.Event = field(default_factory=threading.Event)
     _results: list[artifact_pb2.ArtifactRef] = field(default_factory=list)
     _last_write: float = 0.0
     _pending: list = field(default_factory=list)
@@ -105,6 +111,18 @@ class JobContext:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    def stop_requested(self) -> bool:
+        """True once the job should stop: cancelled by its user, or its service is shutting down.
+        A long step between progress reports checks this (from any thread) and then calls `check`."""
+        return self._cancel.is_set() or self._stop.is_set()
+
+    def check(self) -> None:
+        """Raise JobCancelled or JobInterrupted when the job should stop (what `progress` does first)."""
+        if self._cancel.is_set():
+            raise JobCancelled("cancelled by request")
+        if self._stop.is_set():
+            raise JobInterrupted("the service is shutting down")
+
     def progress(
         self,
         *,
@@ -114,9 +132,9 @@ class JobContext:
         message: str | None = None,
         metrics: dict[str, float] | None = None,
     ) -> None:
-        """Report progress; safe from any thread. Raises JobCancelled once cancellation was requested."""
-        if self._cancel.is_set():
-            raise JobCancelled("cancelled by request")
+        """Report progress; safe from any thread. Raises JobCancelled once cancellation was requested and
+        JobInterrupted once the service is shutting down (call it after storing a finished unit)."""
+        self.check()
         now = time.monotonic()
         final = done is not None and total is not None and done >= total
         if not final and now - self._last_write < PROGRESS_INTERVAL_SECONDS:
@@ -187,6 +205,7 @@ class JobManager(Generic[TypedJob]):
         self._reconcile_now = asyncio.Event()
         self._reconciling = False
         self._listening = False
+        self._running: dict[str, JobContext] = {}  # by job id
 
     async def start(self) -> None:
         await self._consumer.start()
@@ -196,7 +215,11 @@ class JobManager(Generic[TypedJob]):
         self._reconciling = True
         self._reconciler = asyncio.create_task(self._reconcile_periodically())
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 0.0) -> None:
+        """Stop taking work. Running jobs are told to yield (`JobInterrupted` at their next progress
+        report) and get `grace` seconds to do so; their work is nak'ed for redelivery, to resume."""
+        for context in list(self._running.values()):
+            context._stop.set()
         if self._reconciler is not None:
             # The flag and the wake-up too: a cancel that lands in a NATS call's timeout can be lost (3.11 wait_for).
             self._reconciling = False
@@ -205,7 +228,7 @@ class JobManager(Generic[TypedJob]):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reconciler
             self._reconciler = None
-        await self._consumer.stop()
+        await self._consumer.stop(grace)
 
     async def _connection_changed(self, connected: bool) -> None:
         if connected:
@@ -299,7 +322,7 @@ class JobManager(Generic[TypedJob]):
         yield record
         if record.job.state in TERMINAL_STATES:
             return
-        watcher = await self._kv.watch(self._key(job_id))
+        watcher = await _created_or_stopped(self._kv.watch(self._key(job_id)))
         try:
             async for entry in watcher:
                 # None marks "caught up"; older revisions are what we already yielded.
@@ -409,8 +432,12 @@ class JobManager(Generic[TypedJob]):
         if record.job.cancel_requested:
             context._cancel.set()
         watch_cancel = asyncio.create_task(self._follow_cancel(job_id, context))
+        self._running[job_id] = context
         try:
             result = await self._run(context, record.spec)
+        except JobInterrupted:
+            await self._interrupted(job_id, context)
+            raise WorkInterrupted(job_id) from None
         except JobWaiting as waiting:
             await self._park(job_id, waiting, context)
         except JobCancelled:
@@ -430,7 +457,19 @@ class JobManager(Generic[TypedJob]):
         else:
             await self._settle(job_id, job_pb2.JOB_STATE_SUCCEEDED, None, context, result)
         finally:
+            self._running.pop(job_id, None)
             watch_cancel.cancel()
+
+    async def _interrupted(self, job_id: str, context: JobContext) -> None:
+        """Stopped for a shutdown: stays RUNNING (its message is redelivered at once) and says so."""
+        await context.flush()
+
+        def mutate(record: TypedJob) -> None:
+            if record.job.state == job_pb2.JOB_STATE_RUNNING:
+                record.job.progress.message = "interrupted by a service shutdown; resumes from its stored work"
+
+        with contextlib.suppress(Exception):
+            await self._update(job_id, mutate)
 
     async def _dead_letter(self, msg, reason: str) -> None:
         job_id = msg.data.decode()
@@ -443,11 +482,13 @@ class JobManager(Generic[TypedJob]):
             await self._update(job_id, fail)
 
     async def _follow_cancel(self, job_id: str, context: JobContext) -> None:
+        # aclosing: a cancelled follower stops its KV watcher now (a leaked one holds up the NATS drain).
         with contextlib.suppress(Exception):
-            async for record in self.watch(job_id):
-                if record.job.cancel_requested:
-                    context._cancel.set()
-                    return
+            async with contextlib.aclosing(self.watch(job_id)) as records:
+                async for record in records:
+                    if record.job.cancel_requested:
+                        context._cancel.set()
+                        return
 
     async def _settle(self, job_id: str, state: int, error, context: JobContext, result: Message | None = None) -> None:
         await context.flush()
@@ -500,7 +541,7 @@ class JobManager(Generic[TypedJob]):
 
     async def _record_keys(self) -> list[str]:
         """This resource's job records only (filtered by the server, not by scanning every service's jobs)."""
-        watcher = await self._kv.watch(self._key("*"), meta_only=True, ignore_deletes=True)
+        watcher = await _created_or_stopped(self._kv.watch(self._key("*"), meta_only=True, ignore_deletes=True))
         keys: list[str] = []
         try:
             while True:
@@ -521,7 +562,7 @@ class JobManager(Generic[TypedJob]):
 
     async def _records(self) -> list[tuple[TypedJob, int]]:
         """Every job record of this resource with its revision, in one pass over the bucket."""
-        watcher = await self._kv.watch(self._key("*"), ignore_deletes=True)
+        watcher = await _created_or_stopped(self._kv.watch(self._key("*"), ignore_deletes=True))
         records: list[tuple[TypedJob, int]] = []
         try:
             while True:
@@ -579,6 +620,21 @@ class JobManager(Generic[TypedJob]):
                 return record, await self._kv.update(self._key(job_id), record.SerializeToString(), last=revision)
             except KeyWrongLastSequenceError:
                 continue
+
+
+async def _created_or_stopped(creating: Awaitable):
+    """Await a KV watcher's creation; when cancelled half-way, stop the watcher once it exists (a leaked
+    one would hold up the connection's drain at shutdown)."""
+    task = asyncio.ensure_future(creating)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        def stop_it(done: asyncio.Future) -> None:
+            if not done.cancelled() and done.exception() is None:
+                asyncio.ensure_future(done.result().stop())
+
+        task.add_done_callback(stop_it)
+        raise
 
 
 class _NothingToRun(Exception):

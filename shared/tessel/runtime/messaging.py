@@ -53,6 +53,11 @@ TRANSPORT_ERRORS = (
 ConnectionListener = Callable[[bool], Awaitable[None]]
 
 
+class WorkInterrupted(Exception):
+    """Raised by a work handler that stopped early for a shutdown: the message is nak'ed for immediate
+    redelivery (to a live replica, or this service once it is back) instead of waiting out the ack wait."""
+
+
 def unavailable_from(error: BaseException) -> Unavailable | None:
     """The `Unavailable` a NATS transport failure means to a caller (None for any other error)."""
     if isinstance(error, TRANSPORT_ERRORS):
@@ -83,7 +88,9 @@ class Messaging:
         self._listeners = listeners if listeners is not None else []
 
     @classmethod
-    async def connect(cls, url: str, *, name: str, connect_timeout: float = 5.0) -> Messaging:
+    async def connect(
+        cls, url: str, *, name: str, connect_timeout: float = 5.0, options: dict | None = None
+    ) -> Messaging:
         """One connection attempt (callers retry); once connected, reconnects without end while the
         server is away, logging one line per failed attempt (no traceback)."""
         listeners: list[ConnectionListener] = []
@@ -113,6 +120,7 @@ class Messaging:
             url, name=name, connect_timeout=connect_timeout, allow_reconnect=False, max_reconnect_attempts=1,
             reconnect_time_wait=RECONNECT_WAIT_SECONDS, drain_timeout=DRAIN_TIMEOUT_SECONDS, error_cb=on_error,
             disconnected_cb=on_disconnected, reconnected_cb=on_reconnected,
+            **(options or {}),  # credentials and TLS (tessel.runtime.transport.nats_options)
         )
         # The first connect tries twice and fails (the caller retries or gives up); once connected, the
         # client reconnects for as long as the server is away.
@@ -285,19 +293,32 @@ class WorkConsumer:
         self._policy = policy
         self._concurrency = concurrency
         self._tasks: list[asyncio.Task] = []
+        self._subscription = None
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
+        self._stopping.clear()
         subscription = await self._messaging.work_subscription(self._service, self._resource, self._policy)
+        self._subscription = subscription
         self._tasks = [asyncio.create_task(self._loop(subscription)) for _ in range(self._concurrency)]
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 0.0) -> None:
+        """Take no new messages; give the ones being handled `grace` seconds to finish (the job runner
+        asks its jobs to yield), then cancel them (their messages are nak'ed for redelivery)."""
         self._stopping.set()
+        if self._tasks and grace > 0:
+            await asyncio.wait(self._tasks, timeout=grace)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        self._tasks = []
+        if self._subscription is not None:
+            # A pull subscription left open holds the connection's drain until its timeout, idle or not.
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+            self._subscription = None
 
     async def _loop(self, subscription) -> None:
         while not self._stopping.is_set():
@@ -311,6 +332,10 @@ class WorkConsumer:
                 await asyncio.sleep(RECONNECT_WAIT_SECONDS)
                 continue
             for msg in messages:
+                if self._stopping.is_set():  # fetched as the stop came: leave it to the next worker
+                    with contextlib.suppress(Exception):
+                        await msg.nak()
+                    continue
                 await self._process(msg)
 
     async def _process(self, msg: Msg) -> None:
@@ -326,7 +351,12 @@ class WorkConsumer:
                 f"{msg.subject} process", context=extract_context(msg.headers), kind=SpanKind.CONSUMER
             ):
                 await self._handler(msg, attempt)
+        except WorkInterrupted:
+            with contextlib.suppress(Exception):
+                await msg.nak()
         except asyncio.CancelledError:
+            with contextlib.suppress(Exception):  # redelivered now, not after the ack wait
+                await asyncio.shield(msg.nak())
             raise
         except Exception:
             log.exception("work message on %s failed (attempt %d)", msg.subject, attempt)

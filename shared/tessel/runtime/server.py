@@ -22,6 +22,7 @@ from tessel.runtime.interceptors import ConcurrencyLimitInterceptor, ErrorInterc
 from tessel.runtime.jobs import JobManager
 from tessel.runtime.messaging import Messaging
 from tessel.runtime.settings import Settings, get_settings
+from tessel.runtime.transport import add_server_port, nats_options
 from tessel.runtime.tracing import setup_tracing, shutdown_tracing
 
 log = logging.getLogger(__name__)
@@ -87,10 +88,11 @@ class RunningService:
     async def stop(self) -> None:
         grace = self.runtime.settings.shutdown_grace_seconds
         self.serving["up"] = False
+        deadline = asyncio.get_running_loop().time() + grace
         await self.health.enter_graceful_shutdown()
-        for manager in self.runtime.job_managers:
-            await manager.stop()
-        await self.runtime.server.stop(grace)
+        # Running jobs are told to yield at once and stop together, within the one grace period.
+        await asyncio.gather(*(manager.stop(grace) for manager in self.runtime.job_managers))
+        await self.runtime.server.stop(max(0.0, deadline - asyncio.get_running_loop().time()))
         await self.runtime.messaging.close()
         shutdown_tracing()
 
@@ -105,7 +107,7 @@ async def connect_messaging(settings: Settings, name: str, stop: asyncio.Event |
     stop = stop or asyncio.Event()
     delay = NATS_RETRY_SECONDS
     for attempt in range(1, NATS_CONNECT_ATTEMPTS + 1):
-        connecting = asyncio.ensure_future(Messaging.connect(settings.nats_url, name=name))
+        connecting = asyncio.ensure_future(Messaging.connect(settings.nats_url, name=name, options=nats_options(settings)))
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -155,7 +157,7 @@ async def start_service(
         [*definition.proto_services, health.SERVICE_NAME, reflection.SERVICE_NAME], server
     )
     port = settings.grpc_port if settings.grpc_port is not None else definition.default_port
-    bound = server.add_insecure_port(f"{settings.grpc_host}:{port}")
+    bound = add_server_port(server, f"{settings.grpc_host}:{port}", settings)
     await server.start()
     for manager in runtime.job_managers:
         await manager.start()
