@@ -280,3 +280,43 @@ def test_a_service_added_to_the_manifest_alone_is_deployed(tmp_path):
 def test_values_for_a_service_not_in_the_manifest_fail_the_render():
     with pytest.raises(AssertionError, match="services.rankr: no such service in services.yaml"):
         helm_template("--set", "services.rankr.replicas=2")
+
+
+def test_production_values_turn_reflection_off_and_dev_turns_it_on(rendered):
+    production = Rendered(helm_template())
+    for name in SERVICES:
+        assert env_of(container(production.get("Deployment", f"tessel-{name}")))["TESSEL_GRPC_REFLECTION"] == "false"
+    assert env_of(container(rendered["dev"].get("Deployment", "tessel-metrics")))["TESSEL_GRPC_REFLECTION"] == "true"
+
+
+def test_tls_mtls_nats_auth_and_clustered_jetstream_render_together(tmp_path):
+    objects = Rendered(helm_template(
+        *profile_args("gpu"), "--set", "grpc.tls.enabled=true", "--set", "grpc.tls.existingSecret=tessel-tls",
+        "--set", "nats.auth.enabled=true", "--set", "nats.auth.existingSecret=nats-auth",
+        "--set", "nats.tls.enabled=true", "--set", "nats.tls.existingSecret=nats-tls",
+        "--set", "nats.cluster.enabled=true"))
+    for name in ("tessel-metrics", "tessel-block-distiller"):
+        deployment = objects.get("Deployment", name)
+        main = container(deployment)
+        env = env_of(main)
+        assert env["TESSEL_TLS_CERT_FILE"] == "/etc/tessel/tls/tls.crt" and env["TESSEL_TLS_CLIENT_CA_FILE"] == "/etc/tessel/tls/ca.crt"
+        assert env["TESSEL_NATS_USER"] == "tessel" and env["TESSEL_NATS_PASSWORD_FILE"] == "/etc/tessel/nats-auth/password"
+        assert env["TESSEL_NATS_URL"].startswith("tls://") and env["TESSEL_NATS_STREAM_REPLICAS"] == "3"
+        assert not any("PASSWORD" in key and key != "TESSEL_NATS_PASSWORD_FILE" for key in env)  # secrets stay files
+        assert main["readinessProbe"]["grpc"]["port"] == int(env["TESSEL_HEALTH_PORT"]) == 8086
+        secrets = {v["name"]: v["secret"]["secretName"] for v in deployment["spec"]["template"]["spec"]["volumes"] if "secret" in v}
+        assert secrets == {"grpc-tls": "tessel-tls", "nats-auth": "nats-auth", "nats-tls": "nats-tls"}
+    nats = objects.get("StatefulSet", "tessel-nats")
+    assert nats["spec"]["replicas"] == 3
+    config = objects.get("ConfigMap", "tessel-nats")["data"]["nats.conf"]
+    assert "authorization" in config and "$NATS_PASSWORD" in config and "tls {" in config
+    assert config.count("nats://tessel-nats-") == 3
+    manifest = tmp_path / "secure.yaml"
+    manifest.write_text(objects.text)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "kubernetes-validate"), "--strict", "--kubernetes-version", KUBE_VERSION, str(manifest)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with pytest.raises(AssertionError, match="grpc.tls.existingSecret is required"):
+        helm_template("--set", "grpc.tls.enabled=true")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,12 +14,15 @@ from pathlib import Path
 import grpc
 import numpy as np
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from tessel.client.metrics import MetricsClient
+from tessel.metrics.v1 import metrics_pb2, metrics_pb2_grpc
 from tessel.runtime.messaging import Messaging
 from tessel.runtime.server import start_service
 from tessel.runtime.settings import Settings
-from tessel.runtime.transport import nats_options
+from tessel.runtime.transport import client_channel, nats_options
 from tessel.stack.local import nats_server_binary
 from tessel_metrics.service import DEFINITION
 
@@ -113,3 +117,27 @@ async def test_nats_refuses_a_wrong_password_and_no_tls(pki, secure_nats, tmp_pa
             messaging = await Messaging.connect(settings.nats_url, name="probe", connect_timeout=2,
                                                 options=nats_options(settings))
             await messaging.close()
+
+
+async def test_probes_get_a_plaintext_health_port_and_reflection_can_be_off(pki, secure_nats, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        health_port = probe.getsockname()[1]
+    settings = _settings(tmp_path, pki, secure_nats, health_port=health_port, grpc_reflection=False)
+    service = await start_service(DEFINITION, settings)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{health_port}") as channel:
+            reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+            with pytest.raises(grpc.aio.AioRpcError) as other:  # only health on the plaintext port
+                await metrics_pb2_grpc.MetricsServiceStub(channel).ComputeRiskCoverage(
+                    metrics_pb2.ComputeRiskCoverageRequest(), timeout=5)
+            assert other.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        async with client_channel(service.address, settings, []) as channel:
+            replies = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+            with pytest.raises(grpc.aio.AioRpcError) as listed:
+                [reply async for reply in replies]
+            assert listed.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    finally:
+        await service.stop()

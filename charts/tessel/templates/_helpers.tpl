@@ -50,7 +50,7 @@ tessel.io/otlp-client: "true"
 
 {{- define "tessel.natsUrl" -}}
 {{- if .Values.nats.enabled -}}
-{{- printf "nats://%s:4222" (include "tessel.componentName" (dict "root" . "component" "nats")) -}}
+{{- printf "%s://%s:4222" (ternary "tls" "nats" .Values.nats.tls.enabled) (include "tessel.componentName" (dict "root" . "component" "nats")) -}}
 {{- else -}}
 {{- required "nats.url is required when nats.enabled is false" .Values.nats.url -}}
 {{- end -}}
@@ -93,6 +93,7 @@ Args: root, otelName (OTEL_SERVICE_NAME), gpu (bool).
   value: {{ include "tessel.natsUrl" .root | quote }}
 - name: TESSEL_DEVICE
   value: {{ ternary "cuda" "cpu" (eq (include "tessel.usesGpu" (dict "root" .root "gpu" .gpu)) "true") }}
+{{- include "tessel.securityEnv" .root }}
 {{- if eq $v.artifacts.backend "s3" }}
 {{- with $v.artifacts.s3.endpointUrl }}
 - name: FSSPEC_S3_ENDPOINT_URL
@@ -130,6 +131,89 @@ envFrom:
 {{- end }}
 {{- end -}}
 
+{{/* Transport security of services and workers (tessel.runtime.transport): certificates and the NATS
+password are mounted Secrets, read from files, never put in the environment. */}}
+{{- define "tessel.securityEnv" }}
+{{- $v := .Values }}
+- name: TESSEL_GRPC_REFLECTION
+  value: {{ $v.grpc.reflection | quote }}
+{{- if $v.grpc.tls.enabled }}
+- name: TESSEL_TLS_CERT_FILE
+  value: /etc/tessel/tls/tls.crt
+- name: TESSEL_TLS_KEY_FILE
+  value: /etc/tessel/tls/tls.key
+- name: TESSEL_TLS_CA_FILE
+  value: /etc/tessel/tls/ca.crt
+- name: TESSEL_TLS_CLIENT_CERT_FILE
+  value: /etc/tessel/tls/tls.crt
+- name: TESSEL_TLS_CLIENT_KEY_FILE
+  value: /etc/tessel/tls/tls.key
+{{- if $v.grpc.tls.mutual }}
+- name: TESSEL_TLS_CLIENT_CA_FILE
+  value: /etc/tessel/tls/ca.crt
+{{- end }}
+- name: TESSEL_HEALTH_PORT
+  value: {{ $v.grpc.healthPort | quote }}
+{{- end }}
+{{- if $v.nats.auth.enabled }}
+- name: TESSEL_NATS_USER
+  value: {{ $v.nats.auth.user | quote }}
+- name: TESSEL_NATS_PASSWORD_FILE
+  value: {{ printf "/etc/tessel/nats-auth/%s" $v.nats.auth.passwordKey | quote }}
+{{- end }}
+{{- if $v.nats.tls.enabled }}
+- name: TESSEL_NATS_TLS_CA_FILE
+  value: /etc/tessel/nats-tls/ca.crt
+{{- end }}
+{{- if $v.nats.cluster.enabled }}
+- name: TESSEL_NATS_STREAM_REPLICAS
+  value: {{ $v.nats.cluster.replicas | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "tessel.securityMounts" }}
+{{- $v := .Values }}
+{{- if $v.grpc.tls.enabled }}
+- name: grpc-tls
+  mountPath: /etc/tessel/tls
+  readOnly: true
+{{- end }}
+{{- if $v.nats.auth.enabled }}
+- name: nats-auth
+  mountPath: /etc/tessel/nats-auth
+  readOnly: true
+{{- end }}
+{{- if $v.nats.tls.enabled }}
+- name: nats-tls
+  mountPath: /etc/tessel/nats-tls
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "tessel.securityVolumes" }}
+{{- $v := .Values }}
+{{- if $v.grpc.tls.enabled }}
+- name: grpc-tls
+  secret:
+    secretName: {{ required "grpc.tls.existingSecret is required when grpc.tls.enabled" $v.grpc.tls.existingSecret }}
+    defaultMode: 0440
+{{- end }}
+{{- if $v.nats.auth.enabled }}
+- name: nats-auth
+  secret:
+    secretName: {{ required "nats.auth.existingSecret is required when nats.auth.enabled" $v.nats.auth.existingSecret }}
+    defaultMode: 0440
+{{- end }}
+{{- if $v.nats.tls.enabled }}
+- name: nats-tls
+  secret:
+    secretName: {{ required "nats.tls.existingSecret is required when nats.tls.enabled" $v.nats.tls.existingSecret }}
+    items:
+      - key: ca.crt
+        path: ca.crt
+{{- end }}
+{{- end -}}
+
 {{/* Writable paths under a read-only root filesystem. Args: root, gpu. */}}
 {{- define "tessel.volumeMounts" -}}
 - name: tmp
@@ -144,6 +228,7 @@ envFrom:
 - name: dshm
   mountPath: /dev/shm
 {{- end }}
+{{- include "tessel.securityMounts" .root }}
 {{- end -}}
 
 {{- define "tessel.volumes" -}}
@@ -164,6 +249,7 @@ envFrom:
     medium: Memory
     sizeLimit: {{ .root.Values.gpu.sharedMemorySize }}
 {{- end }}
+{{- include "tessel.securityVolumes" .root }}
 {{- end -}}
 
 {{/* Resources with the GPU request added when the pod is scheduled on GPUs. Args: root, gpu, resources, gpus. */}}
@@ -211,6 +297,11 @@ securityContext:
 {{/*
 One Tessel gRPC service: ServiceAccount + Deployment + Service. Args: root, name (the services.<name> key).
 */}}
+{{/* kubelet gRPC probes speak plaintext: with TLS on they use the health-only port. */}}
+{{- define "tessel.probePort" -}}
+{{- ternary .root.Values.grpc.healthPort .svc.port .root.Values.grpc.tls.enabled -}}
+{{- end -}}
+
 {{- define "tessel.service" -}}
 {{- $root := .root -}}
 {{- $name := .name -}}
@@ -298,17 +389,17 @@ spec:
           {{- end }}
           startupProbe:
             grpc:
-              port: {{ $svc.port }}
+              port: {{ include "tessel.probePort" (dict "root" $root "svc" $svc) }}
             periodSeconds: {{ $root.Values.probes.startup.periodSeconds }}
             failureThreshold: {{ $root.Values.probes.startup.failureThreshold }}
           readinessProbe:
             grpc:
-              port: {{ $svc.port }}
+              port: {{ include "tessel.probePort" (dict "root" $root "svc" $svc) }}
             periodSeconds: {{ $root.Values.probes.readiness.periodSeconds }}
             failureThreshold: {{ $root.Values.probes.readiness.failureThreshold }}
           livenessProbe:
             grpc:
-              port: {{ $svc.port }}
+              port: {{ include "tessel.probePort" (dict "root" $root "svc" $svc) }}
             periodSeconds: {{ $root.Values.probes.liveness.periodSeconds }}
             failureThreshold: {{ $root.Values.probes.liveness.failureThreshold }}
           resources:

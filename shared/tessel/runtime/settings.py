@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     tls_client_cert_file: Path | None = None
     tls_client_key_file: Path | None = None
     tls_server_name: str | None = None
+    # Reflection lists the API to anyone who can connect: on locally, off in the chart's production values.
+    grpc_reflection: bool = True
+    # A second, plaintext port serving only grpc.health.v1: kubelet gRPC probes cannot speak TLS.
+    health_port: int | None = Field(default=None, ge=0, le=65535)
+    # Copies of each JetStream stream and of the job bucket (3 on a clustered JetStream).
+    nats_stream_replicas: int = Field(default=1, ge=1, le=5)
     # NATS: user + password file, or a .creds file (JWT + nkey); TLS with a CA (and a client cert for mTLS).
     nats_user: str | None = None
     nats_password_file: Path | None = None
