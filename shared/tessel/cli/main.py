@@ -24,6 +24,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "score": ("tessel.cli.score:score", "Score block libraries (replace-one-block KL) and measure their cost."),
     "active": ("tessel.cli.active:active", "Active learning: coreset selection, sessions, iNAS."),
     "uncertainty": ("tessel.cli.uncertainty:uncertainty", "Confidence estimation: SR, MC-dropout, AES, PES."),
+    "compress": ("tessel.cli.compress:compress", "Compress an LM to a budget: the whole pipeline, evaluated."),
 }
 
 

@@ -1,0 +1,1 @@
+"""Tessel pipeline service: the compression job over the other services."""

@@ -1,0 +1,1 @@
+"""gRPC servicer and the compression job handler (drives the stages through the other services)."""

@@ -1,0 +1,1 @@
+"""Pure pipeline logic: profiles, evaluation of child vs parent, the report (no grpc/nats)."""
