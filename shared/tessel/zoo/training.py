@@ -3,11 +3,16 @@
 Seeded mini-batch training with Adam or SGD (Nesterov) under a cosine learning-rate schedule, a callback
 after every epoch (per-epoch snapshots, progress, cancellation) and early stopping on the validation loss;
 the returned model carries the weights of the best validation epoch.
+
+After every epoch the loop's whole state can be taken (`FitCheckpoint`: weights, optimizer, schedule,
+RNG states, best epoch so far, history); `fit(..., resume=checkpoint)` continues from it exactly as if
+it had not stopped (bit-identical on CPU), so a killed job loses at most the epoch it was in.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import random
 import time
 from collections.abc import Callable
@@ -79,6 +84,41 @@ class FitResult:
     history: list[EpochRecord] = field(default_factory=list)
 
 
+@dataclass
+class FitCheckpoint:
+    """`fit`'s state after `epoch`; `checkpoint_to_bytes` stores it without pickled objects."""
+
+    epoch: int
+    model: dict[str, torch.Tensor]
+    optimizer: dict
+    schedule: dict
+    order_rng: torch.Tensor
+    torch_rng: torch.Tensor
+    cuda_rng: list[torch.Tensor]
+    best_epoch: int
+    best_loss: float
+    best_state: dict[str, torch.Tensor] | None
+    history: list[EpochRecord]
+
+
+_RECORD_FIELDS = ("epoch", "train_loss", "validation_loss", "validation_risk", "seconds", "is_best")
+
+
+def checkpoint_to_bytes(checkpoint: FitCheckpoint) -> bytes:
+    state = {name: getattr(checkpoint, name) for name in FitCheckpoint.__dataclass_fields__ if name != "history"}
+    state["history"] = [[getattr(record, f) for f in _RECORD_FIELDS] for record in checkpoint.history]
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
+def checkpoint_from_bytes(data: bytes) -> FitCheckpoint:
+    """Tensors, numbers and lists only (`weights_only`): a checkpoint file can carry no code."""
+    state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    state["history"] = [EpochRecord(int(r[0]), *map(float, r[1:5]), bool(r[5])) for r in state["history"]]
+    return FitCheckpoint(**state)
+
+
 def seed_everything(seed: int) -> None:
     """Seed python, numpy and torch (model initialisation and dropout draw from torch's generator)."""
     random.seed(seed)
@@ -93,8 +133,14 @@ def fit(
     validation: tuple[torch.Tensor, torch.Tensor],
     options: FitOptions,
     on_epoch: Callable[[EpochRecord, nn.Module], None] | None = None,
+    *,
+    on_checkpoint: Callable[[FitCheckpoint], None] | None = None,
+    resume: FitCheckpoint | None = None,
 ) -> FitResult:
-    """Train in place; on return the model holds its best-validation-loss weights and is in eval mode."""
+    """Train in place; on return the model holds its best-validation-loss weights and is in eval mode.
+
+    `on_checkpoint` gets the loop's state after every epoch (before `on_epoch`, which may raise to stop);
+    `resume` continues after the epoch of such a checkpoint."""
     device = torch.device(options.device)
     model.to(device)
     x_train, y_train = (t.to(device) for t in train)
@@ -104,7 +150,20 @@ def fit(
     order = torch.Generator().manual_seed(options.seed)
     result = FitResult(best_epoch=0, epochs_run=0, early_stopped=False)
     best_loss, best_state = float("inf"), None
-    for epoch in range(1, options.max_epochs + 1):
+    first_epoch = 1
+    if resume is not None:
+        model.load_state_dict(resume.model)
+        optimizer.load_state_dict(resume.optimizer)
+        schedule.load_state_dict(resume.schedule)
+        order.set_state(resume.order_rng)
+        torch.set_rng_state(resume.torch_rng)
+        if resume.cuda_rng and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(resume.cuda_rng)
+        best_loss, best_state, result.best_epoch = resume.best_loss, resume.best_state, resume.best_epoch
+        result.history, result.epochs_run, first_epoch = list(resume.history), resume.epoch, resume.epoch + 1
+        if resume.epoch - result.best_epoch >= options.patience and resume.epoch < options.max_epochs:
+            first_epoch, result.early_stopped = options.max_epochs + 1, True  # it had stopped early there
+    for epoch in range(first_epoch, options.max_epochs + 1):
         started = time.perf_counter()
         train_loss = _train_epoch(model, objective, x_train, y_train, optimizer, options.batch_size, order)
         schedule.step()
@@ -115,6 +174,13 @@ def fit(
         record = EpochRecord(epoch, train_loss, val_loss, val_risk, time.perf_counter() - started, is_best)
         result.history.append(record)
         result.epochs_run = epoch
+        if on_checkpoint is not None:
+            on_checkpoint(FitCheckpoint(
+                epoch=epoch, model=copy.deepcopy(model.state_dict()), optimizer=copy.deepcopy(optimizer.state_dict()),
+                schedule=schedule.state_dict(), order_rng=order.get_state(), torch_rng=torch.get_rng_state(),
+                cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                best_epoch=result.best_epoch, best_loss=best_loss, best_state=best_state, history=list(result.history),
+            ))
         if on_epoch is not None:
             on_epoch(record, model)
         if epoch - result.best_epoch >= options.patience and epoch < options.max_epochs:

@@ -1,7 +1,9 @@
 """The training-job handler: dataset -> core training (in a worker thread) -> artifacts -> result + event.
 
-Snapshots are stored as they are produced, under named pointers `training/<job id>/epoch-<n>`; a resumed
-attempt retrains from the seed (the run is deterministic on CPU) and overwrites them.
+Snapshots are stored as they are produced, under named pointers `training/<job id>/epoch-<n>`, and after
+each one the training loop's state (weights, optimizer, schedule, RNGs, history) under
+`training/<job id>/checkpoint`. A resumed attempt (after a crash, a SIGTERM or a redelivery) continues
+after the last checkpointed epoch, keeping the earlier snapshots, instead of training from epoch 0.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tessel.runtime.settings import torch_device
 from tessel.training.v1 import events_pb2
 from tessel.training.v1 import training_pb2 as pb
 from tessel.zoo import MEDIA_TYPE
+from tessel.zoo.training import checkpoint_from_bytes
 from tessel_selective_trainer.api.conversions import (
     result_from_outcome,
     settings_from_spec,
@@ -27,6 +30,7 @@ from tessel_selective_trainer.core.training_job import train
 
 COMPLETED_SUBJECT = "tessel.training.v1.training_job_completed"
 NPY = "application/x-npy"
+CHECKPOINT_MEDIA_TYPE = "application/x-tessel-fit-checkpoint"
 DATASET_FIELDS = {"dataset": "spec.dataset", "root": "spec.dataset_root"}
 
 __all__ = ["COMPLETED_SUBJECT", "run_training_job", "validate_spec"]
@@ -55,11 +59,21 @@ async def run_training_job(ctx, spec: pb.TrainingJobSpec) -> pb.TrainingJobResul
     settings = settings_from_spec(spec, device=resolve_device(spec.device))
     ctx.progress(done=0, total=settings.fit.max_epochs, unit="epochs", message=f"loading {spec.dataset}")
     data = await asyncio.to_thread(load_splits, spec)
-    snapshots: list[pb.EpochSnapshot] = []
+    checkpoint_name = f"training/{ctx.job_id}/checkpoint"
+    resume_from, snapshots = await asyncio.to_thread(_stored_progress, ctx, checkpoint_name) if ctx.resumed else (None, [])
+    if resume_from is not None:
+        ctx.progress(done=len(snapshots), total=settings.fit.max_epochs, unit="epochs",
+                     message=f"resuming after epoch {len(snapshots)}")
+    latest: dict[str, bytes] = {}
+
+    def on_checkpoint(state: bytes) -> None:  # worker thread, just before on_epoch
+        latest["state"] = state
 
     def on_epoch(record, weights: bytes) -> None:  # runs in the worker thread
         ref = ctx.artifacts.put_bytes(weights, media_type=MEDIA_TYPE, name=f"training/{ctx.job_id}/epoch-{record.epoch}")
         snapshots.append(snapshot_proto(record, ref))
+        # After the snapshot: a checkpoint always has the snapshots of all its epochs stored.
+        ctx.artifacts.put_bytes(latest.pop("state"), media_type=CHECKPOINT_MEDIA_TYPE, name=checkpoint_name)
         ctx.progress(
             done=record.epoch, total=settings.fit.max_epochs, unit="epochs",
             message=f"epoch {record.epoch}: validation loss {record.validation_loss:.4f}",
@@ -70,7 +84,9 @@ async def run_training_job(ctx, spec: pb.TrainingJobSpec) -> pb.TrainingJobResul
     ctx.progress(message=f"training on {settings.fit.device}")
     # The zoo names its own parameters; these are the spec fields they came from.
     with fields_renamed({**DATASET_FIELDS, "backbone": "spec.backbone", "mc_dropout_passes": "spec.mc_dropout_passes"}):
-        outcome = await asyncio.to_thread(train, settings, data, on_epoch)
+        outcome = await asyncio.to_thread(
+            train, settings, data, on_epoch, on_checkpoint=on_checkpoint, resume_from=resume_from
+        )
 
     def put_npy(values, label: str):
         ref = ctx.artifacts.put_bytes(npy_bytes(values), media_type=NPY, name=f"training/{ctx.job_id}/{label}.npy")
@@ -91,3 +107,18 @@ async def run_training_job(ctx, spec: pb.TrainingJobSpec) -> pb.TrainingJobResul
     stamp.GetCurrentTime()
     await ctx.publish(COMPLETED_SUBJECT, events_pb2.TrainingJobCompleted(job_id=ctx.job_id, spec=spec, result=result, time=stamp))
     return result
+
+
+def _stored_progress(ctx, checkpoint_name: str) -> tuple[bytes | None, list[pb.EpochSnapshot]]:
+    """The last checkpoint an earlier attempt stored and the snapshots of its epochs (none: start over)."""
+    ref = ctx.artifacts.lookup(checkpoint_name)
+    if ref is None:
+        return None, []
+    state = ctx.artifacts.get_bytes(ref)
+    snapshots = []
+    for record in checkpoint_from_bytes(state).history:
+        weights = ctx.artifacts.lookup(f"training/{ctx.job_id}/epoch-{record.epoch}")
+        if weights is None:
+            return None, []
+        snapshots.append(snapshot_proto(record, weights))
+    return state, snapshots

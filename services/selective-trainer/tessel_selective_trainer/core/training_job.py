@@ -31,6 +31,7 @@ from tessel.zoo import (
     seed_everything,
     softmax_response,
 )
+from tessel.zoo.training import checkpoint_from_bytes, checkpoint_to_bytes
 from tessel_selective_trainer.core.selectivenet import (
     SelectiveLossOptions,
     SelectiveNet,
@@ -120,7 +121,12 @@ class TrainingOutcome:
 OnEpoch = Callable[[EpochRecord, bytes], None]
 
 
-def train(settings: TrainingSettings, data: DatasetSplits, on_epoch: OnEpoch | None = None) -> TrainingOutcome:
+def train(
+    settings: TrainingSettings, data: DatasetSplits, on_epoch: OnEpoch | None = None, *,
+    on_checkpoint: Callable[[bytes], None] | None = None, resume_from: bytes | None = None,
+) -> TrainingOutcome:
+    """Train and evaluate. `on_checkpoint` gets the training loop's state after every epoch (before
+    `on_epoch`); `resume_from` (such bytes) continues after that epoch instead of starting over."""
     task = data.task
     if task not in ("classification", "regression"):
         raise InvalidArgument(f"dataset task {task!r} is neither classification nor regression", field="spec.dataset")
@@ -149,6 +155,8 @@ def train(settings: TrainingSettings, data: DatasetSplits, on_epoch: OnEpoch | N
         (_inputs(x_train), _targets(y_train, task, target_scale)),
         (_inputs(data.val.x), _targets(data.val.y, task, target_scale)),
         settings.fit, epoch_done,
+        on_checkpoint=(lambda state: on_checkpoint(checkpoint_to_bytes(state))) if on_checkpoint else None,
+        resume=checkpoint_from_bytes(resume_from) if resume_from is not None else None,
     )
     return _evaluate(settings, data, model, config, fitted, confidence_name, target_scale)
 
