@@ -346,6 +346,8 @@ class JobManager(Generic[TypedJob]):
             if state in TERMINAL_STATES:
                 raise FailedPrecondition(f"job {job_id} is already {_state_name(state)}", field="id")
             record.job.cancel_requested = True
+            # Kept in the record: the worker may be down now, and progress reports overwrite the message.
+            record.job.cancel_reason = reason
             if state in (job_pb2.JOB_STATE_QUEUED, job_pb2.JOB_STATE_WAITING):  # no worker to tell
                 _finish(record, job_pb2.JOB_STATE_CANCELLED, job_pb2.JobError(reason=reason))
             else:
@@ -414,6 +416,9 @@ class JobManager(Generic[TypedJob]):
                 state == job_pb2.JOB_STATE_RUNNING and attempt == 1
             ):
                 raise _NothingToRun
+            if record.job.cancel_requested:  # asked while no worker ran it (its service was down): end it now
+                _finish(record, job_pb2.JOB_STATE_CANCELLED, job_pb2.JobError(reason=_cancel_reason(record)))
+                return
             record.job.state = job_pb2.JOB_STATE_RUNNING
             record.job.attempt = attempt
             if not record.job.HasField("start_time"):
@@ -427,6 +432,8 @@ class JobManager(Generic[TypedJob]):
             log.warning("work for unknown job %s dropped", job_id)
             return
         except _NothingToRun:
+            return
+        if record.job.state in TERMINAL_STATES:  # cancelled before this attempt could start
             return
         context = JobContext(job_id, attempt, self.artifacts, record, self, asyncio.get_running_loop())
         if record.job.cancel_requested:
@@ -678,7 +685,9 @@ def _state_name(state: int) -> str:
 
 
 def _cancel_reason(record: Message) -> str:
-    message = record.job.progress.message
+    if record.job.cancel_reason:
+        return record.job.cancel_reason
+    message = record.job.progress.message  # records written before cancel_reason existed
     return message.removeprefix("cancelling: ") if message.startswith("cancelling: ") else "cancelled by request"
 
 

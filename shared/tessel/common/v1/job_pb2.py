@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from tessel.common.v1 import artifact_pb2 as tessel_dot_common_dot_v1_dot_artifact__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atessel/common/v1/job.proto\x12\x10tessel.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ftessel/common/v1/artifact.proto\"T\n\x08JobError\x12)\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x1b.tessel.common.v1.ErrorCode\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\r\n\x05\x66ield\x18\x03 \x01(\t\"\xb6\x01\n\x0bJobProgress\x12\x0c\n\x04\x64one\x18\x01 \x01(\x03\x12\r\n\x05total\x18\x02 \x01(\x03\x12\x0c\n\x04unit\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12;\n\x07metrics\x18\x05 \x03(\x0b\x32*.tessel.common.v1.JobProgress.MetricsEntry\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xb5\x04\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12)\n\x05state\x18\x03 \x01(\x0e\x32\x1a.tessel.common.v1.JobState\x12/\n\x08progress\x18\x04 \x01(\x0b\x32\x1d.tessel.common.v1.JobProgress\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x05\x65rror\x18\t \x01(\x0b\x32\x1a.tessel.common.v1.JobError\x12.\n\x07results\x18\n \x03(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x0f\n\x07\x61ttempt\x18\x0b \x01(\x05\x12\x18\n\x10\x63\x61ncel_requested\x18\x0c \x01(\x08\x12\x10\n\x08trace_id\x18\r \x01(\t\x12\x31\n\x06labels\x18\x0e \x03(\x0b\x32!.tessel.common.v1.Job.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"4\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t*\xb1\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x05\x12\x15\n\x11JOB_STATE_WAITING\x10\x06*\xda\x01\n\tErrorCode\x12\x1a\n\x16\x45RROR_CODE_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x45RROR_CODE_INVALID_ARGUMENT\x10\x01\x12\x18\n\x14\x45RROR_CODE_NOT_FOUND\x10\x02\x12\"\n\x1e\x45RROR_CODE_FAILED_PRECONDITION\x10\x03\x12!\n\x1d\x45RROR_CODE_RESOURCE_EXHAUSTED\x10\x04\x12\x17\n\x13\x45RROR_CODE_INTERNAL\x10\x05\x12\x16\n\x12\x45RROR_CODE_ABORTED\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atessel/common/v1/job.proto\x12\x10tessel.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ftessel/common/v1/artifact.proto\"T\n\x08JobError\x12)\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x1b.tessel.common.v1.ErrorCode\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\r\n\x05\x66ield\x18\x03 \x01(\t\"\xb6\x01\n\x0bJobProgress\x12\x0c\n\x04\x64one\x18\x01 \x01(\x03\x12\r\n\x05total\x18\x02 \x01(\x03\x12\x0c\n\x04unit\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12;\n\x07metrics\x18\x05 \x03(\x0b\x32*.tessel.common.v1.JobProgress.MetricsEntry\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xcc\x04\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12)\n\x05state\x18\x03 \x01(\x0e\x32\x1a.tessel.common.v1.JobState\x12/\n\x08progress\x18\x04 \x01(\x0b\x32\x1d.tessel.common.v1.JobProgress\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x05\x65rror\x18\t \x01(\x0b\x32\x1a.tessel.common.v1.JobError\x12.\n\x07results\x18\n \x03(\x0b\x32\x1d.tessel.common.v1.ArtifactRef\x12\x0f\n\x07\x61ttempt\x18\x0b \x01(\x05\x12\x18\n\x10\x63\x61ncel_requested\x18\x0c \x01(\x08\x12\x10\n\x08trace_id\x18\r \x01(\t\x12\x31\n\x06labels\x18\x0e \x03(\x0b\x32!.tessel.common.v1.Job.LabelsEntry\x12\x15\n\rcancel_reason\x18\x0f \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"4\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t*\xb1\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x05\x12\x15\n\x11JOB_STATE_WAITING\x10\x06*\xda\x01\n\tErrorCode\x12\x1a\n\x16\x45RROR_CODE_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x45RROR_CODE_INVALID_ARGUMENT\x10\x01\x12\x18\n\x14\x45RROR_CODE_NOT_FOUND\x10\x02\x12\"\n\x1e\x45RROR_CODE_FAILED_PRECONDITION\x10\x03\x12!\n\x1d\x45RROR_CODE_RESOURCE_EXHAUSTED\x10\x04\x12\x17\n\x13\x45RROR_CODE_INTERNAL\x10\x05\x12\x16\n\x12\x45RROR_CODE_ABORTED\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,10 +37,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_JOBPROGRESS_METRICSENTRY']._serialized_options = b'8\001'
   _globals['_JOB_LABELSENTRY']._loaded_options = None
   _globals['_JOB_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_JOBSTATE']._serialized_start=1008
-  _globals['_JOBSTATE']._serialized_end=1185
-  _globals['_ERRORCODE']._serialized_start=1188
-  _globals['_ERRORCODE']._serialized_end=1406
+  _globals['_JOBSTATE']._serialized_start=1031
+  _globals['_JOBSTATE']._serialized_end=1208
+  _globals['_ERRORCODE']._serialized_start=1211
+  _globals['_ERRORCODE']._serialized_end=1429
   _globals['_JOBERROR']._serialized_start=114
   _globals['_JOBERROR']._serialized_end=198
   _globals['_JOBPROGRESS']._serialized_start=201
@@ -48,9 +48,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_JOBPROGRESS_METRICSENTRY']._serialized_start=337
   _globals['_JOBPROGRESS_METRICSENTRY']._serialized_end=383
   _globals['_JOB']._serialized_start=386
-  _globals['_JOB']._serialized_end=951
-  _globals['_JOB_LABELSENTRY']._serialized_start=906
-  _globals['_JOB_LABELSENTRY']._serialized_end=951
-  _globals['_PAGEREQUEST']._serialized_start=953
-  _globals['_PAGEREQUEST']._serialized_end=1005
+  _globals['_JOB']._serialized_end=974
+  _globals['_JOB_LABELSENTRY']._serialized_start=929
+  _globals['_JOB_LABELSENTRY']._serialized_end=974
+  _globals['_PAGEREQUEST']._serialized_start=976
+  _globals['_PAGEREQUEST']._serialized_end=1028
 # @@protoc_insertion_point(module_scope)
