@@ -39,16 +39,18 @@ async def test_estimate_from_a_training_job_and_from_a_file(start, digits, digit
 
     pes = await asyncio.to_thread(invoke, ["--model", training.job.id, "--method", "pes", "--split", "test"])
     assert pes.exit_code == 0, pes.output
-    document = json.loads(pes.output)
+    document = json.loads(pes.stdout)
     assert document["method"] == "pes" and document["split"] == "test" and document["n"] == len(digits.test)
     assert {"step": "learn pes rules", "split": "validation"} in document["split_uses"]
     assert document["snapshot_epochs"][-1] == training.result.best_epoch and document["pes_rules"]
+    fetched = await asyncio.to_thread(runner.invoke, uncertainty, ["get", document["job_id"], "--json"])
+    assert json.loads(fetched.stdout)["e_aurc"] == document["e_aurc"]  # the job commands come from the kit
 
     model = tmp_path / "model.safetensors"
     model.write_bytes(digits_run.model_bytes)
     sr = await asyncio.to_thread(invoke, ["--model", str(model), "--out", str(tmp_path / "out")])
     assert sr.exit_code == 0, sr.output
-    document = json.loads(sr.output)
+    document = json.loads(sr.stdout)
     assert document["method"] == "softmax_response" and (tmp_path / "out" / "confidence.npy").is_file()
     refused = await asyncio.to_thread(invoke, ["--model", str(model), "--method", "aes"])
     assert refused.exit_code != 0 and "spec.snapshots" in refused.exception.details()  # main prints it as one line

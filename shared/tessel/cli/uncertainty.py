@@ -1,15 +1,18 @@
-"""`tessel uncertainty estimate`: per-example predictions and confidences of a trained classifier (SR,
-margin, entropy, MC-dropout, AES, PES) through an estimation job."""
+"""`tessel uncertainty estimate|get|watch|list|cancel`: per-example predictions and confidences of a trained
+classifier (SR, margin, entropy, MC-dropout, AES, PES) through estimation jobs (the job commands come from
+`tessel.cli.jobs`)."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import click
-from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-from tessel.cli.output import console, emit_json, json_option, table
+from tessel.cli.errors import flags_from_spec
+from tessel.cli.jobs import JobKit, submit_options
+from tessel.cli.output import emit_json, table
 from tessel.client.uncertainty_estimator import MC_CONFIDENCES, METHODS, SPLITS, UncertaintyEstimatorClient
 from tessel.common.v1 import job_pb2
 from tessel.runtime.arrays import array_from_proto
@@ -18,6 +21,12 @@ from tessel.runtime.settings import get_settings
 from tessel.uncertainty.v1 import uncertainty_pb2 as pb
 
 MODEL_MEDIA_TYPE = "application/x-safetensors"
+# EstimationJobSpec fields whose flag has another name (same-named ones, e.g. --dataset, are found).
+FLAGS = {
+    "model": "--model", "snapshots": "--model", "mc_dropout.passes": "--passes", "mc_dropout.rate": "--rate",
+    "mc_dropout.confidence": "--mc-confidence", "mc_dropout.prediction": "--serve-mc-mean",
+    "snapshot_options.aes_snapshots": "--aes-snapshots", "learning_split": "--split",
+}
 
 
 @click.group()
@@ -42,9 +51,9 @@ def uncertainty() -> None:
 @click.option("--aes-snapshots", type=int, default=0, help="AES: snapshots averaged (0 = 10).")
 @click.option("--device", type=click.Choice(["", "auto", "cpu", "cuda"]), default="")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write predictions/confidence/labels/errors .npy here.")
-@json_option
+@submit_options
 def estimate(model, snapshots, dataset, dataset_root, dataset_seed, split, method, passes, rate, mc_confidence,
-             serve_mc_mean, aes_snapshots, device, out, as_json) -> None:
+             serve_mc_mean, aes_snapshots, device, out, submit) -> None:
     """Run an estimation job and follow it; prints AURC, E-AURC and what each split was used for."""
     spec = pb.EstimationJobSpec(
         dataset=dataset, dataset_root=dataset_root, split=SPLITS[split], method=METHODS[method], device=device,
@@ -59,19 +68,20 @@ def estimate(model, snapshots, dataset, dataset_root, dataset_seed, split, metho
         spec.learning_split = pb.SPLIT_TEST
     seed = asyncio.run(_model_source(spec, model, snapshots))
     spec.dataset_seed = dataset_seed if dataset_seed is not None else seed
-    record = asyncio.run(_follow(spec, show_progress=not as_json))
-    job = record.job
-    if job.state != job_pb2.JOB_STATE_SUCCEEDED:
-        state = job_pb2.JobState.Name(job.state).removeprefix("JOB_STATE_")
-        field = f" ({job.error.field})" if job.error.field else ""
-        raise click.ClickException(f"job {job.id} {state}: {job.error.reason}{field}")
-    document = result_document(job.id, record.result)
+    flags = flags_from_spec(pb.EstimationJobSpec.DESCRIPTOR, click.get_current_context().command.params, renamed=FLAGS)
+    kit = dataclasses.replace(KIT, show=lambda record, as_json: _show(record, as_json, out=out)) if out else KIT
+    kit.submit(spec, submit, flags=flags)
+
+
+def _show(record, as_json: bool, *, out: Path | None = None) -> None:
+    """A finished estimation job: AURC, E-AURC, which split each step read (and the arrays written to `out`)."""
+    document = result_document(record.job.id, record.result)
     if out is not None:
         document["files"] = _write_arrays(record.result, out)
     if as_json:
         emit_json(document)
         return
-    table(f"Estimation job {job.id}", ["field", "value"],
+    table(f"Estimation job {record.job.id}", ["field", "value"],
           [[k, v] for k, v in document.items() if k not in ("split_uses", "pes_rules", "files")])
     table("Splits", ["step", "split"], [[u["step"], u["split"]] for u in document["split_uses"]])
 
@@ -98,19 +108,6 @@ async def _model_source(spec: pb.EstimationJobSpec, model: str, snapshots: tuple
     if not spec.dataset_root:
         spec.dataset_root = training.spec.dataset_root
     return training.spec.seed
-
-
-async def _follow(spec: pb.EstimationJobSpec, *, show_progress: bool):
-    async with UncertaintyEstimatorClient() as client:
-        if not show_progress:
-            return await client.submit_and_watch(spec)
-        with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as progress:
-            task = progress.add_task("queued", total=None)
-
-            def update(record) -> None:
-                progress.update(task, description=record.job.progress.message or "running")
-
-            return await client.submit_and_watch(spec, on_update=update)
 
 
 def _name(enum, value: int, prefix: str) -> str:
@@ -140,3 +137,7 @@ def _write_arrays(result: pb.EstimationJobResult, out: Path) -> dict:
         np.save(path, array_from_proto(getattr(result, name), field=name, artifacts=store), allow_pickle=False)
         files[name] = str(path)
     return files
+
+
+KIT = JobKit(UncertaintyEstimatorClient, noun="estimation job", command="tessel uncertainty", show=_show)
+KIT.add_commands(uncertainty)
