@@ -84,11 +84,13 @@ def trust_step(work: Path) -> None:
             "--plot", str(work / "mnist1d-risk-coverage.png"))
 
 
-def compression_step() -> None:
-    """A quick block library for the shipped parent (SmolLM2-135M): training-free init, then BLD, per
-    variant; prints the init-vs-BLD loss table. Scoring, the MIP search and export come with the
-    block-scorer and arch-solver."""
-    run_cli("distill", "library", "--quick")
+def compression_step(work: Path) -> None:
+    """The main job: compress SmolLM2-135M to a 1.5x speed budget on this machine with the quick profile
+    (library -> scoring -> solve -> assembly -> global KD -> evaluation through the services). The table
+    it prints (parent vs child: speed, KL, perplexity, cloze) is measured in this run; the measured
+    speedup is printed next to the solver's prediction, whatever it turns out to be."""
+    run_cli("compress", "--parent", "smollm2-135m", "--profile", "quick", "--target-speedup", "1.5",
+            "--out", str(work / "compress"))
 
 
 def main() -> int:
@@ -97,11 +99,11 @@ def main() -> int:
     work = get_settings().home / "demo"
     work.mkdir(parents=True, exist_ok=True)
     run_cli("stack", "up")
-    compression_step()
+    compression_step(work)
     metrics_step()
     trust_step(work)
     console.rule("[bold green]demo finished")
-    console.print(f"Outputs and plots: {work}")
+    console.print(f"Outputs and plots: {work} (the child model and its report: {work / 'compress'})")
     console.print("The stack is still running: `tessel stack status`, `make down` to stop it.")
     return 0
 

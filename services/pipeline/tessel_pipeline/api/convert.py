@@ -49,6 +49,8 @@ def validate_spec(spec: compress_pb2.CompressionJobSpec) -> None:
         value = getattr(options, name)
         if not 0 <= value <= bound:
             raise InvalidArgument(f"must be in [0, {bound}] (0: the profile's), got {value}", field=f"spec.options.{name}")
+    if spec.method not in arch_pb2.Method.values():
+        raise InvalidArgument(f"unknown method {spec.method}", field="spec.method")
     limit = options.solve_time_limit_seconds
     if not (math.isfinite(limit) and 0 <= limit <= 600):
         raise InvalidArgument("must be in [0, 600] seconds", field="spec.options.solve_time_limit_seconds")
@@ -97,7 +99,7 @@ def scoring_spec(spec: compress_pb2.CompressionJobSpec, s: StageSizes,
 def solve_request(spec: compress_pb2.CompressionJobSpec, s: StageSizes,
                   scored: artifact_pb2.ArtifactRef) -> arch_pb2.SolveRequest:
     return arch_pb2.SolveRequest(scored_library=scored, budget=spec.budget, options=arch_pb2.SolveOptions(
-        time_limit_seconds=s.solve_time_limit_seconds, rules=spec.rules))
+        time_limit_seconds=s.solve_time_limit_seconds, rules=spec.rules, method=spec.method, seed=spec.method_seed))
 
 
 def global_kd_spec(spec: compress_pb2.CompressionJobSpec, s: StageSizes, library: artifact_pb2.ArtifactRef,

@@ -22,7 +22,7 @@ from tessel.client.block_distiller import BlockDistillerClient
 from tessel.client.block_scorer import BlockScorerClient
 from tessel.common.v1 import artifact_pb2
 from tessel.compress.v1 import compress_pb2, events_pb2
-from tessel.runtime.errors import FailedPrecondition, InvalidArgument
+from tessel.runtime.errors import FailedPrecondition, InvalidArgument, TesselError
 from tessel_pipeline.api import convert
 from tessel_pipeline.api.stages import StageFailed, Stages, spec_digest, stage_name
 from tessel_pipeline.core.evaluation import Comparison, compare
@@ -78,7 +78,10 @@ async def run_compression_job(ctx, spec: compress_pb2.CompressionJobSpec) -> com
                                               convert.measurement_spec(sizes, result.scored_library, blocks),
                                               reusable=False, part=f"measure-{part}")
     stages.report(S.STAGE_EVALUATION, "child vs parent on the held-out split")
-    comparison = await asyncio.to_thread(_compare, ctx, spec, sizes, result.child_model)
+    try:
+        comparison = await asyncio.to_thread(_compare, ctx, spec, sizes, result.child_model)
+    except TesselError as error:
+        raise StageFailed(stage_name(S.STAGE_EVALUATION), error.message, code=error.job_code, field=error.field) from None
     result.evaluation.CopyFrom(_evaluation(comparison, measured))
     stages.done(S.STAGE_EVALUATION, started=started)
     result.stages.extend(stages.records)

@@ -57,7 +57,7 @@ class StageOptions(_message.Message):
     def __init__(self, library_tokens: _Optional[int] = ..., held_out_tokens: _Optional[int] = ..., sequence_length: _Optional[int] = ..., timing_repeats: _Optional[int] = ..., evaluation_tokens: _Optional[int] = ..., cloze_items: _Optional[int] = ..., solve_time_limit_seconds: _Optional[float] = ...) -> None: ...
 
 class CompressionJobSpec(_message.Message):
-    __slots__ = ("parent_model", "corpus", "scenario", "budget", "profile", "kd_tokens", "seed", "search_space", "options", "rules")
+    __slots__ = ("parent_model", "corpus", "scenario", "budget", "profile", "kd_tokens", "seed", "search_space", "options", "rules", "method", "method_seed")
     PARENT_MODEL_FIELD_NUMBER: _ClassVar[int]
     CORPUS_FIELD_NUMBER: _ClassVar[int]
     SCENARIO_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +68,8 @@ class CompressionJobSpec(_message.Message):
     SEARCH_SPACE_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     RULES_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    METHOD_SEED_FIELD_NUMBER: _ClassVar[int]
     parent_model: str
     corpus: str
     scenario: _scenario_pb2.Scenario
@@ -78,7 +80,9 @@ class CompressionJobSpec(_message.Message):
     search_space: _distill_pb2.SearchSpace
     options: StageOptions
     rules: _arch_pb2.LayerRules
-    def __init__(self, parent_model: _Optional[str] = ..., corpus: _Optional[str] = ..., scenario: _Optional[_Union[_scenario_pb2.Scenario, _Mapping]] = ..., budget: _Optional[_Union[_arch_pb2.Budget, _Mapping]] = ..., profile: _Optional[_Union[Profile, str]] = ..., kd_tokens: _Optional[int] = ..., seed: _Optional[int] = ..., search_space: _Optional[_Union[_distill_pb2.SearchSpace, _Mapping]] = ..., options: _Optional[_Union[StageOptions, _Mapping]] = ..., rules: _Optional[_Union[_arch_pb2.LayerRules, _Mapping]] = ...) -> None: ...
+    method: _arch_pb2.Method
+    method_seed: int
+    def __init__(self, parent_model: _Optional[str] = ..., corpus: _Optional[str] = ..., scenario: _Optional[_Union[_scenario_pb2.Scenario, _Mapping]] = ..., budget: _Optional[_Union[_arch_pb2.Budget, _Mapping]] = ..., profile: _Optional[_Union[Profile, str]] = ..., kd_tokens: _Optional[int] = ..., seed: _Optional[int] = ..., search_space: _Optional[_Union[_distill_pb2.SearchSpace, _Mapping]] = ..., options: _Optional[_Union[StageOptions, _Mapping]] = ..., rules: _Optional[_Union[_arch_pb2.LayerRules, _Mapping]] = ..., method: _Optional[_Union[_arch_pb2.Method, str]] = ..., method_seed: _Optional[int] = ...) -> None: ...
 
 class StageRecord(_message.Message):
     __slots__ = ("stage", "state", "job_id", "reused", "input_digest", "seconds")
