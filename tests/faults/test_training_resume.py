@@ -18,6 +18,15 @@ from tessel.zoo.training import checkpoint_from_bytes, checkpoint_to_bytes
 EPOCHS = 6
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models: one thread is fastest on a shared machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 class Stop(Exception):
     pass
 
@@ -143,3 +152,30 @@ async def test_a_trainer_job_stopped_mid_training_resumes_without_rerunning_epoc
     assert [s.validation_loss for s in reference.result.snapshots] == pytest.approx(
         [s.validation_loss for s in result.snapshots], abs=1e-9)
     get_settings.cache_clear()
+
+
+def test_should_stop_ends_fit_mid_epoch_and_the_last_checkpoint_still_resumes_exactly():
+    from tessel.zoo.training import FitStopped
+
+    options = FitOptions(max_epochs=4, patience=4, batch_size=32, seed=2)
+    whole_model, whole, _ = _run(options)
+    batches_per_epoch = 5  # 160 examples / 32
+    asked = {"n": 0}
+
+    def should_stop():
+        asked["n"] += 1
+        return asked["n"] > 2 * batches_per_epoch + 2  # during the third epoch
+
+    seed_everything(options.seed)
+    model = ZooModel(ModelConfig(BackboneConfig("mlp", (12,), hidden_sizes=(32, 16), dropout=0.3), 3))
+    train, validation = _data()
+    saved = {}
+    with pytest.raises(FitStopped):
+        fit(model, StandardObjective("classification"), train, validation, options,
+            on_checkpoint=lambda state: saved.update(bytes=checkpoint_to_bytes(state)), should_stop=should_stop)
+    state = checkpoint_from_bytes(saved["bytes"])
+    assert state.epoch == 2  # the interrupted third epoch left no checkpoint
+    resumed_model, resumed, _ = _run(options, resume=state)
+    assert [r.validation_loss for r in resumed.history] == [r.validation_loss for r in whole.history]
+    for name, tensor in whole_model.state_dict().items():
+        assert torch.equal(tensor, resumed_model.state_dict()[name]), name

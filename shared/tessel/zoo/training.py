@@ -101,6 +101,10 @@ class FitCheckpoint:
     history: list[EpochRecord]
 
 
+class FitStopped(Exception):
+    """`should_stop()` turned true mid-epoch: that epoch is abandoned (resume from the last checkpoint)."""
+
+
 _RECORD_FIELDS = ("epoch", "train_loss", "validation_loss", "validation_risk", "seconds", "is_best")
 
 
@@ -136,11 +140,13 @@ def fit(
     *,
     on_checkpoint: Callable[[FitCheckpoint], None] | None = None,
     resume: FitCheckpoint | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> FitResult:
     """Train in place; on return the model holds its best-validation-loss weights and is in eval mode.
 
     `on_checkpoint` gets the loop's state after every epoch (before `on_epoch`, which may raise to stop);
-    `resume` continues after the epoch of such a checkpoint."""
+    `resume` continues after the epoch of such a checkpoint. `should_stop` is asked before every batch
+    (a shutdown must not wait for a long epoch to end); when true, FitStopped is raised."""
     device = torch.device(options.device)
     model.to(device)
     x_train, y_train = (t.to(device) for t in train)
@@ -165,7 +171,7 @@ def fit(
             first_epoch, result.early_stopped = options.max_epochs + 1, True  # it had stopped early there
     for epoch in range(first_epoch, options.max_epochs + 1):
         started = time.perf_counter()
-        train_loss = _train_epoch(model, objective, x_train, y_train, optimizer, options.batch_size, order)
+        train_loss = _train_epoch(model, objective, x_train, y_train, optimizer, options.batch_size, order, should_stop)
         schedule.step()
         val_loss, val_risk = evaluate(model, objective, x_val, y_val, options.batch_size)
         is_best = val_loss < best_loss
@@ -199,11 +205,13 @@ def _optimizer(model: nn.Module, options: FitOptions) -> torch.optim.Optimizer:
                            weight_decay=options.weight_decay)
 
 
-def _train_epoch(model, objective, x, y, optimizer, batch_size, generator) -> float:
+def _train_epoch(model, objective, x, y, optimizer, batch_size, generator, should_stop=None) -> float:
     model.train()
     permutation = torch.randperm(len(x), generator=generator).to(x.device)
     total, count = 0.0, 0
     for start in range(0, len(x), batch_size):
+        if should_stop is not None and should_stop():
+            raise FitStopped(f"stopped during an epoch, after {start} examples")
         index = permutation[start : start + batch_size]
         if len(index) < 2 and len(x) >= 2:  # a 1-example batch breaks batch norm; skip the remainder
             continue

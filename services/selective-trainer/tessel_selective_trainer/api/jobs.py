@@ -19,7 +19,7 @@ from tessel.runtime.settings import torch_device
 from tessel.training.v1 import events_pb2
 from tessel.training.v1 import training_pb2 as pb
 from tessel.zoo import MEDIA_TYPE
-from tessel.zoo.training import checkpoint_from_bytes
+from tessel.zoo.training import FitStopped, checkpoint_from_bytes
 from tessel_selective_trainer.api.conversions import (
     result_from_outcome,
     settings_from_spec,
@@ -84,9 +84,14 @@ async def run_training_job(ctx, spec: pb.TrainingJobSpec) -> pb.TrainingJobResul
     ctx.progress(message=f"training on {settings.fit.device}")
     # The zoo names its own parameters; these are the spec fields they came from.
     with fields_renamed({**DATASET_FIELDS, "backbone": "spec.backbone", "mc_dropout_passes": "spec.mc_dropout_passes"}):
-        outcome = await asyncio.to_thread(
-            train, settings, data, on_epoch, on_checkpoint=on_checkpoint, resume_from=resume_from
-        )
+        try:
+            outcome = await asyncio.to_thread(
+                train, settings, data, on_epoch, on_checkpoint=on_checkpoint, resume_from=resume_from,
+                should_stop=ctx.stop_requested,
+            )
+        except FitStopped:
+            ctx.check()  # JobCancelled or JobInterrupted: the job runner ends or requeues it
+            raise
 
     def put_npy(values, label: str):
         ref = ctx.artifacts.put_bytes(npy_bytes(values), media_type=NPY, name=f"training/{ctx.job_id}/{label}.npy")

@@ -124,9 +124,11 @@ OnEpoch = Callable[[EpochRecord, bytes], None]
 def train(
     settings: TrainingSettings, data: DatasetSplits, on_epoch: OnEpoch | None = None, *,
     on_checkpoint: Callable[[bytes], None] | None = None, resume_from: bytes | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> TrainingOutcome:
     """Train and evaluate. `on_checkpoint` gets the training loop's state after every epoch (before
-    `on_epoch`); `resume_from` (such bytes) continues after that epoch instead of starting over."""
+    `on_epoch`); `resume_from` (such bytes) continues after that epoch instead of starting over;
+    `should_stop` is polled before every batch (tessel.zoo.training.FitStopped when it says stop)."""
     task = data.task
     if task not in ("classification", "regression"):
         raise InvalidArgument(f"dataset task {task!r} is neither classification nor regression", field="spec.dataset")
@@ -156,7 +158,7 @@ def train(
         (_inputs(data.val.x), _targets(data.val.y, task, target_scale)),
         settings.fit, epoch_done,
         on_checkpoint=(lambda state: on_checkpoint(checkpoint_to_bytes(state))) if on_checkpoint else None,
-        resume=checkpoint_from_bytes(resume_from) if resume_from is not None else None,
+        resume=checkpoint_from_bytes(resume_from) if resume_from is not None else None, should_stop=should_stop,
     )
     return _evaluate(settings, data, model, config, fitted, confidence_name, target_scale)
 
