@@ -89,7 +89,8 @@ class Messaging:
 
     @classmethod
     async def connect(
-        cls, url: str, *, name: str, connect_timeout: float = 5.0, options: dict | None = None
+        cls, url: str, *, name: str, connect_timeout: float = 5.0, options: dict | None = None,
+        stream_replicas: int = 1,
     ) -> Messaging:
         """One connection attempt (callers retry); once connected, reconnects without end while the
         server is away, logging one line per failed attempt (no traceback)."""
@@ -127,6 +128,7 @@ class Messaging:
         client.options["allow_reconnect"] = True
         client.options["max_reconnect_attempts"] = -1
         messaging = cls(client, listeners)
+        messaging.stream_replicas = stream_replicas
         try:
             await messaging.ensure_layout()
         except BaseException:
@@ -147,15 +149,19 @@ class Messaging:
         if not self.client.is_connected:
             raise Unavailable("the message bus is unreachable; retry later")
 
+    # Copies of each stream and of the job bucket on a JetStream cluster (TESSEL_NATS_STREAM_REPLICAS).
+    stream_replicas = 1
+
     async def ensure_layout(self) -> None:
         """Create the streams and the job bucket when missing (idempotent, any replica may do it)."""
         streams = [
             # Domains are listed one by one: a `tessel.*.v1.>` wildcard would overlap the work and DLQ streams.
             api.StreamConfig(name=EVENTS_STREAM, subjects=[f"tessel.{s.domain}.v1.>" for s in SERVICES], retention=api.RetentionPolicy.LIMITS,
-                             max_age=30 * 24 * 3600, duplicate_window=120),
+                             max_age=30 * 24 * 3600, duplicate_window=120, num_replicas=self.stream_replicas),
             api.StreamConfig(name=WORK_STREAM, subjects=["tessel.work.>"], retention=api.RetentionPolicy.WORK_QUEUE,
-                             duplicate_window=120),
-            api.StreamConfig(name=DLQ_STREAM, subjects=["tessel.dlq.>"], retention=api.RetentionPolicy.LIMITS),
+                             duplicate_window=120, num_replicas=self.stream_replicas),
+            api.StreamConfig(name=DLQ_STREAM, subjects=["tessel.dlq.>"], retention=api.RetentionPolicy.LIMITS,
+                             num_replicas=self.stream_replicas),
         ]
         for config in streams:
             try:
@@ -165,7 +171,9 @@ class Messaging:
         try:
             self._jobs_kv = await self.js.key_value(JOBS_BUCKET)
         except NotFoundError:
-            self._jobs_kv = await self.js.create_key_value(api.KeyValueConfig(bucket=JOBS_BUCKET, history=1))
+            self._jobs_kv = await self.js.create_key_value(
+                api.KeyValueConfig(bucket=JOBS_BUCKET, history=1, replicas=self.stream_replicas)
+            )
 
     @property
     def jobs_kv(self):

@@ -79,6 +79,8 @@ class RunningService:
     port: int
     # {"up": False} once shutting down, so a NATS reconnect does not report SERVING again.
     serving: dict = field(default_factory=lambda: {"up": True})
+    # Plaintext grpc.health.v1 only, for kubelet probes when the API port speaks TLS (TESSEL_HEALTH_PORT).
+    probe_server: grpc.aio.Server | None = None
 
     @property
     def address(self) -> str:
@@ -93,6 +95,8 @@ class RunningService:
         # Running jobs are told to yield at once and stop together, within the one grace period.
         await asyncio.gather(*(manager.stop(grace) for manager in self.runtime.job_managers))
         await self.runtime.server.stop(max(0.0, deadline - asyncio.get_running_loop().time()))
+        if self.probe_server is not None:
+            await self.probe_server.stop(0)
         await self.runtime.messaging.close()
         shutdown_tracing()
 
@@ -107,7 +111,9 @@ async def connect_messaging(settings: Settings, name: str, stop: asyncio.Event |
     stop = stop or asyncio.Event()
     delay = NATS_RETRY_SECONDS
     for attempt in range(1, NATS_CONNECT_ATTEMPTS + 1):
-        connecting = asyncio.ensure_future(Messaging.connect(settings.nats_url, name=name, options=nats_options(settings)))
+        connecting = asyncio.ensure_future(Messaging.connect(
+            settings.nats_url, name=name, options=nats_options(settings), stream_replicas=settings.nats_stream_replicas
+        ))
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -153,12 +159,19 @@ async def start_service(
     maybe_awaitable = definition.setup(runtime)
     if maybe_awaitable is not None:
         await maybe_awaitable
-    reflection.enable_server_reflection(
-        [*definition.proto_services, health.SERVICE_NAME, reflection.SERVICE_NAME], server
-    )
+    if settings.grpc_reflection:
+        reflection.enable_server_reflection(
+            [*definition.proto_services, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+        )
     port = settings.grpc_port if settings.grpc_port is not None else definition.default_port
     bound = add_server_port(server, f"{settings.grpc_host}:{port}", settings)
     await server.start()
+    probe_server = None
+    if settings.health_port is not None:
+        probe_server = grpc.aio.server()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, probe_server)
+        probe_server.add_insecure_port(f"{settings.grpc_host}:{settings.health_port}")
+        await probe_server.start()
     for manager in runtime.job_managers:
         await manager.start()
     serving = {"up": True}
@@ -173,7 +186,7 @@ async def start_service(
     messaging.on_connection_change(follow_nats)
     await follow_nats(messaging.connected)
     log.info("tessel-%s serving on %s:%d", definition.name, settings.grpc_host, bound)
-    return RunningService(definition, runtime, health_servicer, bound, serving)
+    return RunningService(definition, runtime, health_servicer, bound, serving, probe_server)
 
 
 async def serve(definition: ServiceDefinition) -> None:
