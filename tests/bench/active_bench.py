@@ -12,8 +12,8 @@ fixed backbone with dropout 0.25 for every strategy; area under the learning cur
 label axis, trapezoid) and the labels each strategy needs to reach random's accuracy at the full budget
 (linear interpolation on the seed-mean curve). Writes a PNG of the curves next to the tables.
 
-`--quick`: smaller arrays and curves (a few minutes on 2 CPU cores). Writes <results>/active.json and .md
-(active-quick with --quick) and active[-quick]-curves.png.
+`--quick`: smaller arrays and curves (a few minutes on 2 CPU cores). Writes <results>/active-coreset.json/.md
+and active-curves.json/.md/.png (-quick with --quick); `--part speed|curves` runs one of them.
 """
 
 from __future__ import annotations
@@ -38,12 +38,13 @@ NAME = "active"
 PROFILES = {
     "full": {
         "coreset": dict(n=50_000, d=512, labelled=200, picks=1000, floor_repeats=20),
-        "curves": dict(seeds=(0, 1), initial=100, batch=100, budget=500, epochs=20, pool=10_000,
+        # Sized for about 15 minutes on 2 busy CPU cores; more seeds and labels need a GPU or a quiet machine.
+        "curves": dict(seeds=(0,), initial=100, batch=100, budget=300, epochs=10, pool=5_000,
                        strategies=("random", "least_confidence", "coreset", "mc_dropout"), inas=True),
     },
     "quick": {
         "coreset": dict(n=10_000, d=512, labelled=200, picks=200, floor_repeats=10),
-        "curves": dict(seeds=(0,), initial=100, batch=100, budget=300, epochs=15, pool=5_000,
+        "curves": dict(seeds=(0,), initial=100, batch=100, budget=200, epochs=5, pool=2_000,
                        strategies=("random", "least_confidence", "coreset"), inas=False),
     },
 }
@@ -53,7 +54,7 @@ BACKBONES = {
 }
 INAS_WIDTH = 8
 NEAR_TIE = 1e-5  # relative float64 distance gap below which a different pick is a float32 rounding tie
-INAS_STRATEGIES = ("least_confidence", "coreset")
+INAS_STRATEGIES = ("coreset",)
 
 
 def coreset_speed(n: int, d: int, labelled: int, picks: int, floor_repeats: int, device: str) -> dict:
@@ -201,8 +202,8 @@ def plot(results: dict, path: Path) -> None:
     plt.close(figure)
 
 
-def markdown(speed: dict, curve_results: dict, profile_name: str, seconds: float, png: str) -> str:
-    lines = [f"## Active learning ({profile_name}, {seconds / 60:.1f} min)", "",
+def speed_markdown(speed: dict, profile_name: str, seconds: float) -> str:
+    lines = [f"## Active learning: coreset speed ({profile_name}, {seconds / 60:.1f} min)", "",
              f"Coreset selection: {speed['n']:,} x {speed['d']} float32, {speed['labelled']} labelled, "
              f"{speed['picks']} picks, on {speed['device']}; floor = {speed['passes']} passes x one numpy read "
              f"({speed['one_read_seconds'] * 1e3:.2f} ms).", "",
@@ -217,6 +218,13 @@ def markdown(speed: dict, curve_results: dict, profile_name: str, seconds: float
         lines += ["", f"ours is {speed['speedup_vs_peer']:.2f}x the speed of scikit-activeml."]
     else:
         lines += ["", f"peer: {speed['peer']}"]
+    return "\n".join(lines)
+
+
+def curves_markdown(curve_results: dict, profile: dict, profile_name: str, seconds: float, png: str) -> str:
+    lines = [f"## Active learning: learning curves ({profile_name}, {seconds / 60:.1f} min)", "",
+             f"Seeds {list(profile['seeds'])}, {profile['initial']} initial + {profile['batch']} per round to "
+             f"{profile['budget']} labels, pool {profile['pool']:,}, {profile['epochs']} epochs per round."]
     for name, result in curve_results.items():
         lines += ["", f"### {name}", ""]
         if "skipped" in result:
@@ -240,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few minutes instead of the full profile")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--skip-curves", action="store_true", help="only the coreset speed part")
+    parser.add_argument("--part", choices=("all", "speed", "curves"), default="all",
+                        help="speed writes active-coreset, curves active-curves (run them apart on a busy machine)")
     add_device_argument(parser)
     parser.add_argument("--out", type=Path, default=None,
                         help="results folder (default: tests/bench/results, or $TESSEL_BENCH_RESULTS)")
@@ -249,24 +258,33 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     profile_name = "quick" if args.quick else "full"
     profile = PROFILES[profile_name]
-    started = time.perf_counter()
-    print("coreset speed:", flush=True)
-    speed = coreset_speed(**profile["coreset"], device=device)
-    print(f"  {speed}", flush=True)
-    curve_results = {} if args.skip_curves else curves(profile["curves"], device)
-    name = result_name(NAME, args.quick)
-    out_dir = args.out or results_dir()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    png = out_dir / f"{name}-curves.png"
-    plot(curve_results, png)
-    report = markdown(speed, curve_results, profile_name, time.perf_counter() - started, png.name)
-    print(report)
-    write_results(name, {"parameters": profile, "coreset_speed": speed, "curves": curve_results}, report,
-                  out_dir=args.out, device=device)
-    if speed.get("relative_gap", 0.0) > NEAR_TIE:
-        print(f"scikit-activeml's CoreSet picked differently, not at a float32 near-tie: {speed}", flush=True)
-        return 1
-    return 0
+    status = 0
+    if args.part in ("all", "speed"):
+        started = time.perf_counter()
+        print("coreset speed:", flush=True)
+        speed = coreset_speed(**profile["coreset"], device=device)
+        print(f"  {speed}", flush=True)
+        report = speed_markdown(speed, profile_name, time.perf_counter() - started)
+        print(report)
+        write_results(result_name(f"{NAME}-coreset", args.quick), {"parameters": profile["coreset"],
+                      "coreset_speed": speed}, report, out_dir=args.out, device=device)
+        if speed.get("relative_gap", 0.0) > NEAR_TIE:
+            print(f"scikit-activeml's CoreSet picked differently, not at a float32 near-tie: {speed}", flush=True)
+            status = 1
+    if args.part in ("all", "curves"):
+        started = time.perf_counter()
+        curve_results = curves(profile["curves"], device)
+        name = result_name(f"{NAME}-curves", args.quick)
+        out_dir = args.out or results_dir()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        png = out_dir / f"{name}.png"
+        plot(curve_results, png)
+        report = curves_markdown(curve_results, profile["curves"], profile_name, time.perf_counter() - started,
+                                 png.name)
+        print(report)
+        write_results(name, {"parameters": profile["curves"], "curves": curve_results}, report, out_dir=args.out,
+                      device=device)
+    return status
 
 
 if __name__ == "__main__":
