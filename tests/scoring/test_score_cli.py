@@ -1,5 +1,5 @@
 """`tessel score`: scenario parsing, artifact references (URI, stored name, job id), and a refused spec
-through a real service (the full library → measure flow is in test_service.py)."""
+through a real service (the full library → measure flow is in test_scoring_service.py)."""
 
 from __future__ import annotations
 
