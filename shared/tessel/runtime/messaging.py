@@ -302,6 +302,7 @@ class WorkConsumer:
         self._concurrency = concurrency
         self._tasks: list[asyncio.Task] = []
         self._subscription = None
+        self._handling: set[asyncio.Task] = set()  # pull loops in the middle of a message
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
@@ -314,8 +315,9 @@ class WorkConsumer:
         """Take no new messages; give the ones being handled `grace` seconds to finish (the job runner
         asks its jobs to yield), then cancel them (their messages are nak'ed for redelivery)."""
         self._stopping.set()
-        if self._tasks and grace > 0:
-            await asyncio.wait(self._tasks, timeout=grace)
+        busy = [task for task in self._tasks if task in self._handling]
+        if busy and grace > 0:  # idle pullers are cancelled at once, not after their fetch times out
+            await asyncio.wait(busy, timeout=grace)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -344,7 +346,11 @@ class WorkConsumer:
                     with contextlib.suppress(Exception):
                         await msg.nak()
                     continue
-                await self._process(msg)
+                self._handling.add(asyncio.current_task())
+                try:
+                    await self._process(msg)
+                finally:
+                    self._handling.discard(asyncio.current_task())
 
     async def _process(self, msg: Msg) -> None:
         attempt = msg.metadata.num_delivered
