@@ -10,9 +10,10 @@ from tessel_arch_solver.core.problem import LayerRules
 def measures(library, chosen):
     costs = [library.overhead] + [library.variants[i].cost for i in chosen]
     gen, batch = library.scenario.generation_length, library.scenario.batch_size
-    latency = sum(c.prefill_seconds + gen * c.decode_seconds_per_token for c in costs)
+    steps = gen - 1  # the prefill gives the first token
+    latency = sum(c.prefill_seconds + steps * c.decode_seconds_per_token for c in costs)
     parent = [library.overhead] + [v.cost for v in library.variants if v.is_parent]
-    parent_latency = sum(c.prefill_seconds + gen * c.decode_seconds_per_token for c in parent)
+    parent_latency = sum(c.prefill_seconds + steps * c.decode_seconds_per_token for c in parent)
     return {
         "max_params": sum(c.params for c in costs),
         "max_memory_bytes": sum(c.weight_bytes + c.kv_cache_bytes for c in costs),

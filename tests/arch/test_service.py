@@ -46,9 +46,10 @@ async def next_event(messaging, subject, message_type, action):
 async def test_solve_stores_the_solution_publishes_and_meets_the_budget(service, settings, store, make_library):
     library = make_library(0, num_layers=4)
     ref = store.put_json(library.to_dict())
-    parent_latency = sum(v.cost.prefill_seconds + 8 * v.cost.decode_seconds_per_token
+    steps = library.scenario.generation_length - 1  # the prefill gives the first token
+    parent_latency = sum(v.cost.prefill_seconds + steps * v.cost.decode_seconds_per_token
                          for v in library.variants if v.is_parent) + library.overhead.prefill_seconds \
-        + 8 * library.overhead.decode_seconds_per_token
+        + steps * library.overhead.decode_seconds_per_token
     request = pb.SolveRequest(scored_library=ref, budget=pb.Budget(target_speedup=1.5), num_solutions=2,
                               min_difference=0.25)
     messaging = await Messaging.connect(settings.nats_url, name="test")

@@ -49,7 +49,7 @@ BUDGET_OPTIONS = {
 def budget_options(function):
     specs = [
         ("--min-throughput", "min_throughput", "Tokens/s on the library's scenario (batch × generation / latency)."),
-        ("--max-latency", "max_latency", "Seconds: prefill + generation × decode step."),
+        ("--max-latency", "max_latency", "Seconds: prefill + (generation - 1) decode steps."),
         ("--max-ttft", "max_ttft", "Seconds to the first token (prefill)."),
         ("--max-memory", "max_memory", "Bytes of weights + KV cache (e.g. 16GiB)."),
         ("--max-params", "max_params", "Parameters (e.g. 100M)."),

@@ -3,7 +3,8 @@
 Every budget becomes an upper limit on one linear measure (a sum over the chosen variants plus the
 non-block overhead), so the MIP, the baselines and the re-check share one definition:
   params ≤ max_params; weights + KV cache ≤ max_memory_bytes; prefill ≤ max_time_to_first_token_seconds;
-  prefill + generation × decode ≤ max_latency_seconds;
+  latency = prefill + (generation − 1) × decode step ≤ max_latency_seconds (the prefill yields the first
+  token; the block-scorer's measurement job predicts and times a generation the same way);
   throughput = batch × generation / latency ≥ min ⇔ latency ≤ batch × generation / min;
   speedup = parent latency / latency ≥ target ⇔ latency ≤ parent latency / target.
 The scored library's `kv_cache_bytes` already covers the scenario's batch (see tessel.llm.scored_library).
@@ -18,12 +19,17 @@ from dataclasses import dataclass, field
 from tessel.llm.scored_library import SUBBLOCKS, Cost, Scenario, ScoredLibrary
 from tessel.runtime.errors import FailedPrecondition, InvalidArgument
 
+def decode_steps(scenario: Scenario) -> int:
+    """Decode steps of one generation: the prefill gives the first token."""
+    return max(scenario.generation_length - 1, 1)
+
+
 # Linear measures: the cost of one variant (or of the overhead) under each.
 MEASURES: dict[str, Callable[[Cost, Scenario], float]] = {
     "params": lambda c, s: c.params,
     "memory_bytes": lambda c, s: c.weight_bytes + c.kv_cache_bytes,
     "time_to_first_token_seconds": lambda c, s: c.prefill_seconds,
-    "latency_seconds": lambda c, s: c.prefill_seconds + s.generation_length * c.decode_seconds_per_token,
+    "latency_seconds": lambda c, s: c.prefill_seconds + decode_steps(s) * c.decode_seconds_per_token,
 }
 INTEGER_MEASURES = ("params", "memory_bytes")
 # Budget name (the proto field of tessel.arch.v1.Budget) -> the measure it bounds.
