@@ -146,3 +146,42 @@ async def test_a_job_whose_work_was_lost_in_an_outage_runs_after_the_reconnect(o
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_job_running_through_an_outage_still_ends_visibly(own_nats, connect, service, tmp_path):
+    """NATS dies mid-job and comes back: the job ends SUCCEEDED (its progress writes during the outage
+    are dropped, the final write waits for the reconnect or the job is redelivered), never stuck RUNNING."""
+    halfway = asyncio.Event()
+
+    def work(ctx):
+        for step in range(30):
+            ctx.progress(done=step + 1, total=30, unit="steps")
+            if step == 5:
+                halfway.set()
+            time.sleep(0.1)
+
+    async def run(ctx, job_spec):
+        await asyncio.to_thread(work, ctx)
+
+    jobs = JobManager(
+        service=service, resource="scoring", job_type=scoring_pb2.ScoringJob, messaging=await connect(own_nats.url),
+        artifacts=ArtifactStore(tmp_path.as_uri()), run=run, policy=WorkQueuePolicy(2.0, 3),
+    )
+    await jobs.start()
+    job_id = (await jobs.create(scoring_pb2.ScoringJobSpec(parent_model="m", corpus="c"))).job.id
+    await asyncio.wait_for(halfway.wait(), 15)
+    own_nats.stop()
+    await asyncio.sleep(1.5)
+    own_nats.start()
+
+    async def ended():
+        try:
+            return (await jobs.get(job_id)).job.state in (job_pb2.JOB_STATE_SUCCEEDED, job_pb2.JOB_STATE_FAILED)
+        except Exception:  # noqa: BLE001 - still reconnecting
+            return False
+
+    assert await eventually(ended, 40)
+    await jobs.stop()
+    record = await jobs.get(job_id)
+    assert record.job.state == job_pb2.JOB_STATE_SUCCEEDED, record.job.error.reason
+    assert record.job.progress.done == 30
