@@ -227,3 +227,13 @@ async def test_an_empty_array_with_a_huge_dimension_is_invalid_argument(metrics_
             await metrics_pb2_grpc.MetricsServiceStub(channel).ComputePredictionAdvantage(request)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert caught.value.details().startswith("labels.shape:")
+
+
+@pytest.mark.parametrize("job_id", ["ª", "a.b", "a/b", "*", ">", "x" * 129, "a b"])
+def test_job_ids_outside_the_kv_key_alphabet_are_invalid_argument(job_id: str) -> None:
+    # Found by the fuzzer: a Unicode letter passed str.isalnum and reached NATS as an invalid key (INTERNAL).
+    from tessel.runtime.jobs import JobManager
+
+    with pytest.raises(InvalidArgument) as raised:
+        JobManager._check_id(job_id)
+    assert raised.value.field == "id"

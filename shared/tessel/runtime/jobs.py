@@ -58,6 +58,7 @@ RECONCILE_MIN_AGE_SECONDS = 5.0
 # would let `<service>-<resource>` of two different pairs collide).
 RESOURCE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+JOB_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 MAX_LABELS = 64
 MAX_LABEL_KEY_CHARS = 63
 MAX_LABEL_VALUE_CHARS = 256
@@ -649,7 +650,8 @@ class _NothingToRun(Exception):
 
 
 def _is_job_id(text: str) -> bool:
-    return bool(text) and all(c.isalnum() or c in "-_" for c in text)
+    # ASCII only: a NATS KV key admits [-/_=.A-Za-z0-9], and "." and "/" would reach other records.
+    return JOB_ID_PATTERN.fullmatch(text) is not None
 
 
 def _check_labels(labels: dict[str, str]) -> None:
