@@ -15,8 +15,8 @@ SelectiveNet (target coverage 0.8, same backbone and budget): selective risk (%)
 0.95 / 0.9 / 0.8 by rank of its head g, of SR on its prediction head, and of SR on the standard model;
 and the realised test coverage of the threshold calibrated on validation for 0.8.
 
-Scaled to minutes on 2 shared CPU cores: MLPs, Fashion-MNIST trained on 12,000 examples for <= 8 epochs,
-MNIST-1D for <= 40. `--quick`: one seed, fewer epochs and passes. Writes <results>/uncertainty.json and
+Scaled to minutes on 2 shared CPU cores: MLPs, Fashion-MNIST trained on 5,000 examples for <= 6 epochs,
+MNIST-1D on all 3,600 for <= 30. `--quick`: one seed, fewer epochs and passes. Writes <results>/uncertainty.json and
 .md (uncertainty-quick with --quick) through tests/bench/common.py.
 """
 
@@ -48,8 +48,8 @@ SN_TARGET = 0.8
 BACKBONE = BackboneSettings("mlp", hidden_sizes=(256, 256), dropout=0.5)
 PROFILES = {
     "full": {
-        "fashion-mnist": dict(seeds=(0, 1, 2), epochs=8, patience=8, max_train=12000, mc_passes=30),
-        "mnist1d": dict(seeds=(0, 1, 2), epochs=40, patience=40, max_train=0, mc_passes=50),
+        "fashion-mnist": dict(seeds=(0, 1, 2), epochs=6, patience=6, max_train=5000, mc_passes=20),
+        "mnist1d": dict(seeds=(0, 1, 2), epochs=30, patience=30, max_train=0, mc_passes=30),
     },
     "quick": {
         "fashion-mnist": dict(seeds=(0,), epochs=3, patience=3, max_train=3000, mc_passes=10),
