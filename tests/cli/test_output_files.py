@@ -30,3 +30,11 @@ def test_a_plot_into_a_missing_folder_is_refused_at_parse_time(tmp_path: Path) -
         assert result.returncode == 2, result.stderr
         assert "--plot" in result.stderr and reason in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_a_seed_outside_its_proto_type_is_a_usage_error() -> None:
+    for command in (["selective", "train", "--dataset", "mnist1d"], ["distill", "library"], ["active", "run"]):
+        for seed in (str(2**64), "-1"):
+            result = _tessel(*command, "--seed", seed)
+            assert result.returncode == 2, (command, seed, result.stderr)
+            assert "--seed" in result.stderr and "Traceback" not in result.stderr

@@ -11,7 +11,7 @@ import click
 from tessel.active.v1 import active_pb2 as pb
 from tessel.cli.jobs import JobKit, state_name
 from tessel.cli.metrics import NPY, load_npy
-from tessel.cli.output import console, emit_json, json_option, table
+from tessel.cli.output import SEED, console, emit_json, json_option, table
 from tessel.client.active_learner import ORACLES, STRATEGIES, ActiveLearnerClient
 from tessel.common.v1 import job_pb2
 from tessel.training.v1 import training_pb2
@@ -93,7 +93,7 @@ def coreset(embeddings, labeled, budget, as_json) -> None:
 @click.option("--inas-epochs", type=int, default=0, help="Epochs per iNAS candidate (0 = --epochs).")
 @click.option("--train-batch", type=int, default=0, help="Training mini-batch (0 = 128).")
 @click.option("--lr", type=float, default=0.0, help="0 = 1e-3 (Adam).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--device", type=click.Choice(["", "auto", "cpu", "cuda"]), default="")
 @json_option
 def run(dataset, dataset_root, strategy, arch, budget, initial, batch, pool_size, oracle, hidden, blocks, width,

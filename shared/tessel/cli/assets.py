@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from tessel.cli.output import SEED
 from rich.console import Console
 from rich.table import Table
 
@@ -138,7 +140,7 @@ def verify_command(name: str | None, cache_dir: Path | None, as_json: bool) -> N
 @click.option("--max-windows", type=click.IntRange(min=1), default=None,
               help="Cap on 512-token windows, spread evenly over the held-out split (default: all).")
 @click.option("--n-items", type=click.IntRange(min=1), default=200, show_default=True, help="Cloze items.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Corpus split and cloze seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Corpus split and cloze seed.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="torch CPU threads.")
 @click.option("--device", default=None, help="Torch device (default: TESSEL_DEVICE).")
 @cache_option

@@ -14,7 +14,7 @@ import click
 
 from tessel.cli.errors import flags_from_spec
 from tessel.cli.jobs import EnumNames, JobKit, submit_options
-from tessel.cli.output import console, emit_json, json_option, table
+from tessel.cli.output import SEED, console, emit_json, json_option, table
 from tessel.common.v1 import artifact_pb2
 from tessel.distill.v1 import distill_pb2 as pb
 
@@ -89,7 +89,7 @@ KIT.add_commands(distill)
 @click.option("--sequence-length", type=int, default=0)
 @click.option("--learning-rate", type=float, default=0.0)
 @click.option("--executor", type=click.Choice(EXECUTORS.choices), help="Default: the service's setting.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @submit_options
 def library(parent_model, corpus, quick, kv_heads, ffn_sizes, layers, no_op, linear, token_budget, held_out_tokens,
             sequence_length, learning_rate, executor, seed, submit) -> None:
@@ -125,7 +125,7 @@ def library(parent_model, corpus, quick, kv_heads, ffn_sizes, layers, no_op, lin
 @click.option("--token-budget", type=int)
 @click.option("--checkpoint-interval-tokens", type=int, default=0)
 @click.option("--learning-rate", type=float, default=0.0)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @submit_options
 def global_kd(parent_model, corpus, library_uri, library_sha256, child_file, token_budget,
               checkpoint_interval_tokens, learning_rate, seed, submit) -> None:

@@ -15,6 +15,9 @@ from rich.table import Table
 console = Console()
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+# Seeds travel as uint64 / uint32 proto fields: out of range is a usage error (exit 2), not a traceback.
+SEED = click.IntRange(0, 2**64 - 1)
+SEED32 = click.IntRange(0, 2**32 - 1)
 
 
 class OutputFile(click.Path):

@@ -13,7 +13,7 @@ import click
 from tessel.cli.errors import flags_from_spec
 from tessel.cli.jobs import EnumNames, JobKit, submit_options
 from tessel.cli.metrics import NPY, load_npy
-from tessel.cli.output import emit_json, json_option, table
+from tessel.cli.output import SEED, emit_json, json_option, table
 from tessel.client.selective_trainer import METHODS, SelectiveTrainerClient
 from tessel.runtime.artifacts import ArtifactStore
 from tessel.runtime.settings import get_settings
@@ -102,7 +102,7 @@ def sgr(confidence, errors, risk, delta, method, grid_size, as_json) -> None:
 @click.option("--batch-size", type=int, default=0, help="0 = 128.")
 @click.option("--lr", type=float, default=0.0, help="0 = 1e-3 (Adam).")
 @click.option("--max-train", type=int, default=0, help="Train on at most this many examples (0 = all).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--device", type=click.Choice(["", "auto", "cpu", "cuda"]), default="")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Copy the model and test outputs here.")
 @submit_options

@@ -13,7 +13,7 @@ import click
 from google.protobuf.json_format import MessageToDict
 
 from tessel.arch.v1 import arch_pb2 as pb
-from tessel.cli.output import console, emit_json, json_option, table
+from tessel.cli.output import SEED32, console, emit_json, json_option, table
 from tessel.client.arch_solver import ArchSolverClient
 from tessel.common.v1 import artifact_pb2, job_pb2, scenario_pb2
 from tessel.runtime.artifacts import ArtifactStore
@@ -70,7 +70,7 @@ def solve_options(function):
         click.option("--max-no-op-attention", type=int, help="At most this many no-op attentions."),
         click.option("--max-no-op-ffn", type=int, help="At most this many no-op FFNs."),
         click.option("--baseline", type=click.Choice(sorted(BASELINES)), help="A baseline instead of the MIP."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed of --baseline random."),
+        click.option("--seed", type=SEED32, default=0, show_default=True, help="Seed of --baseline random."),
         click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write the plot here."),
         json_option,
     ]
