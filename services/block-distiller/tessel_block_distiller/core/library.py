@@ -6,6 +6,8 @@ Resumable at every stage: the capture index and each finished variant are named 
 
 from __future__ import annotations
 
+from tessel.runtime.executors.progress import VariantProgress
+
 import dataclasses
 import time
 from collections.abc import Callable
@@ -137,35 +139,20 @@ def _capture(request: LibraryRequest, folder, *, job_id: str, store, progress: P
     return store.get_json(ref)
 
 
-class _ProgressTracker:
-    """Turns worker events into job progress: variants done / total, tokens/s, current loss."""
+class _ProgressTracker(VariantProgress):
+    """Distillation workers' events: the current loss, tokens/s and each variant's init → final loss."""
 
-    def __init__(self, progress: Progress, *, total: int, done: int) -> None:
-        self.progress = progress
-        self.total = total
-        self.done = done
-        self.metrics: dict[str, float] = {}
-        self.message = ""
+    def finished(self, event: dict[str, Any]) -> str:
+        self.metrics["last_final_loss"] = event["final_loss"]
+        self.metrics["last_init_loss"] = event["init_loss"]
+        return f"{event['variant']} done: loss {event['init_loss']:.4f} → {event['final_loss']:.4f}"
 
-    def report(self, message: str | None = None) -> None:
-        self.message = message or self.message
-        self.progress(done=self.done, total=self.total, unit="variants", message=self.message, metrics=dict(self.metrics))
-
-    def on_event(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        if kind == "finished":
-            self.done += 1
-            self.metrics["last_final_loss"] = event["final_loss"]
-            self.metrics["last_init_loss"] = event["init_loss"]
-            self.report(f"{event['variant']} done: loss {event['init_loss']:.4f} → {event['final_loss']:.4f}")
-        elif kind == "step":
-            self.metrics["loss"] = event["loss"]
-            self.metrics["tokens_per_s"] = event["tokens_per_s"]
-            self.report(f"{event['variant']}: step {event['step']}/{event['steps']}")
-        elif kind == "restarted":
-            self.report(f"worker {event['shard']} exited with code {event['exit_code']}: restarted")
-        else:
-            self.report()
+    def update(self, event: dict[str, Any]) -> str | None:
+        if event.get("event") != "step":
+            return None
+        self.metrics["loss"] = event["loss"]
+        self.metrics["tokens_per_s"] = event["tokens_per_s"]
+        return f"{event['variant']}: step {event['step']}/{event['steps']}"
 
 
 def _manifest(request: LibraryRequest, space: SearchSpace, parent: ParentShape, job_id: str,

@@ -3,6 +3,8 @@ costs per scenario → one versioned scored library per scenario, plus a Markdow
 
 from __future__ import annotations
 
+from tessel.runtime.executors.progress import VariantProgress
+
 import dataclasses
 import time
 from collections.abc import Callable
@@ -154,30 +156,15 @@ def _too_few_tokens(sequences, request: ScoringRequest):
         field="spec.batch_sequences")
 
 
-class _ProgressTracker:
-    """Worker events → job progress: variants done / total, tokens/s, the last KL."""
+class _ProgressTracker(VariantProgress):
+    """Scoring workers' events: the last KL and tokens/s."""
 
-    def __init__(self, progress: Progress, *, total: int, done: int) -> None:
-        self.progress = progress
-        self.total = total
-        self.done = done
-        self.metrics: dict[str, float] = {}
-        self.message = ""
+    def finished(self, event: dict[str, Any]) -> str:
+        self.metrics["kl"] = event["kl"]
+        return f"{event['variant']} scored: KL {event['kl']:.4g}"
 
-    def report(self, message: str | None = None) -> None:
-        self.message = message or self.message
-        self.progress(done=self.done, total=self.total, unit="variants", message=self.message, metrics=dict(self.metrics))
-
-    def on_event(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        if kind == "finished":
-            self.done += 1
-            self.metrics["kl"] = event["kl"]
-            self.report(f"{event['variant']} scored: KL {event['kl']:.4g}")
-        elif kind == "batch":
-            self.metrics["tokens_per_s"] = event["tokens_per_s"]
-            self.report(f"{event['variants']} variants: batch {event['batch']}/{event['batches']}")
-        elif kind == "restarted":
-            self.report(f"worker {event['shard']} exited with code {event['exit_code']}: restarted")
-        else:
-            self.report()
+    def update(self, event: dict[str, Any]) -> str | None:
+        if event.get("event") != "batch":
+            return None
+        self.metrics["tokens_per_s"] = event["tokens_per_s"]
+        return f"{event['variants']} variants: batch {event['batch']}/{event['batches']}"
