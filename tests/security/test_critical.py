@@ -237,3 +237,12 @@ def test_job_ids_outside_the_kv_key_alphabet_are_invalid_argument(job_id: str) -
     with pytest.raises(InvalidArgument) as raised:
         JobManager._check_id(job_id)
     assert raised.value.field == "id"
+
+
+def test_the_assembler_refuses_a_manifest_parent_outside_the_roots(roots: Path) -> None:
+    # A library manifest can come from a client: its parent folder is confined like a request's.
+    from tessel_arch_solver.core.assemble import _resolve_parent
+
+    with pytest.raises(InvalidArgument, match="outside") as raised:
+        _resolve_parent({"parent": {"model": "/usr"}}, field="library")
+    assert raised.value.field == "library"

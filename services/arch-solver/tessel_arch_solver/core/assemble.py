@@ -178,13 +178,10 @@ def _ref(data: dict[str, Any]):
 
 
 def _resolve_parent(manifest: dict[str, Any], *, field: str) -> Path:
-    from tessel.assets.models import resolve_model
-    from tessel.runtime.errors import NotFound
+    # The manifest may come from a client: its parent folder must lie inside the configured roots.
+    from tessel.assets.confined import resolve_confined_model
 
-    try:
-        return resolve_model(manifest["parent"]["model"])
-    except (NotFound, InvalidArgument) as error:
-        raise InvalidArgument(f"the library's parent: {error.message}", field=field) from error
+    return resolve_confined_model(manifest["parent"]["model"], field=field)
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,12 @@ import torch
 
 from tessel.llm.block_config import ParentShape
 from tessel.runtime.errors import InvalidArgument, NotFound
-from tessel.runtime.paths import confined_path
+from tessel.assets.confined import confined_corpus, resolve_confined_model
 
 
 def resolve_parent(ref: str, *, field: str) -> Path:
-    """The parent's local folder; an unknown reference is the caller's mistake (INVALID_ARGUMENT).
-    A folder on the server is accepted only inside the configured roots (`tessel.runtime.paths`)."""
-    from tessel.assets.models import DEFAULT_PARENT, parse_tiny_llama, resolve_model
-
-    named = ref.strip() == DEFAULT_PARENT or parse_tiny_llama(ref.strip()) is not None
-    if not named and ref.strip() and Path(ref.strip()).expanduser().exists():
-        ref = str(confined_path(ref.strip(), field=field))
-    try:
-        return resolve_model(ref)
-    except (NotFound, InvalidArgument) as error:
-        raise InvalidArgument(error.message, field=field) from error
+    """The parent's local folder (a shipped name, or a folder inside the configured roots)."""
+    return resolve_confined_model(ref, field=field)
 
 
 def parent_shape(folder: Path, *, field: str) -> ParentShape:
@@ -61,16 +52,6 @@ def token_sequences(corpus_ref: str, model_folder: Path, *, split: str, tokens: 
             f"the corpus {split} split has {stream.size} tokens, {needed} are needed", field=field
         )
     return stream[offset_tokens:needed].reshape(count, sequence_length).astype(np.int64)
-
-
-def confined_corpus(corpus_ref: str, *, field: str) -> str:
-    """The shipped corpus, or a user folder inside the configured roots (else INVALID_ARGUMENT): a client
-    must not make the service read, and publish activations of, text that isn't theirs."""
-    from tessel.assets.corpus import DEFAULT_CORPUS
-
-    if corpus_ref in ("", DEFAULT_CORPUS):
-        return corpus_ref or DEFAULT_CORPUS
-    return str(confined_path(corpus_ref, field=field))
 
 
 def split_token_stream(corpus_ref: str, model_folder: Path, *, split: str, seed: int, field: str) -> np.ndarray:

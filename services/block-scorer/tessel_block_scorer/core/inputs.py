@@ -8,34 +8,15 @@ from pathlib import Path
 import numpy as np
 
 from tessel.runtime.errors import InvalidArgument, NotFound
-from tessel.runtime.paths import confined_path
+from tessel.assets.confined import confined_corpus, resolve_confined_model
 
 HELD_OUT_SPLIT = "evaluation"
 
 
 def resolve_parent(ref: str, *, field: str) -> Path:
-    """The parent's local folder; an unknown reference is the caller's mistake (INVALID_ARGUMENT). A
-    folder on the server is accepted only inside the configured roots (`tessel.runtime.paths`): the
-    reference comes from a manifest a client may have written."""
-    from tessel.assets.models import DEFAULT_PARENT, parse_tiny_llama, resolve_model
-
-    ref = ref.strip()
-    named = ref == DEFAULT_PARENT or parse_tiny_llama(ref) is not None
-    if not named and ref and Path(ref).expanduser().exists():
-        ref = str(confined_path(ref, field=field))
-    try:
-        return resolve_model(ref)
-    except (NotFound, InvalidArgument) as error:
-        raise InvalidArgument(error.message, field=field) from error
-
-
-def confined_corpus(corpus_ref: str, *, field: str) -> str:
-    """The shipped corpus, or a user folder inside the configured roots (else INVALID_ARGUMENT)."""
-    from tessel.assets.corpus import DEFAULT_CORPUS
-
-    if corpus_ref in ("", DEFAULT_CORPUS):
-        return DEFAULT_CORPUS
-    return str(confined_path(corpus_ref, field=field))
+    """The parent's local folder: the reference comes from a manifest a client may have written, so a
+    folder is accepted only inside the configured roots."""
+    return resolve_confined_model(ref, field=field)
 
 
 def load_parent(folder: Path, device: str):
