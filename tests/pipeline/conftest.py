@@ -1,59 +1,20 @@
-"""Shared fixtures: a session asset cache (tiny random Llama with the SmolLM2 tokenizer), a generated text
-corpus in the operator data root, and the four services of a pipeline started in-process on real NATS."""
+"""The four services of a pipeline started in-process on real NATS. The session asset cache, the data
+root and the corpus are in tests/conftest.py."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import numpy as np
 import pytest
-import torch
-
-from tessel.runtime.settings import get_settings
-
-WORDS = (
-    "the of and to in is was that for it with as his on be at by had not are but from or have an they which one "
-    "you were her all she there would their we him been has when who will more no if out so said what up its "
-    "about into than them can only other new some could time these two may then do first any my now such like "
-    "our over man me even most made after also did many before must through back years where much your way well "
-    "down should because each just those people how too little state good very make world still own see men work "
-    "long get here between both life being under never day same another know while last might us great old year"
-).split()
-
-
-def data_root(factory) -> Path:
-    return factory.getbasetemp() / "data-root"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def asset_cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TESSEL_CACHE_DIR", str(tmp_path_factory.mktemp("asset-cache")))
-        patch.setenv("TESSEL_DATA_ROOTS", json.dumps([str(data_root(tmp_path_factory))]))
-        get_settings.cache_clear()
-        yield
-    get_settings.cache_clear()
+def _llm_assets(llm_assets):
+    """The session asset cache and data root (tests/conftest.py) for every test here."""
+    return llm_assets
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="session")
-def corpus_dir(tmp_path_factory):
-    """40 documents of seeded word salad (~1.5k tokens each): real tokenizer, deterministic, offline."""
-    folder = data_root(tmp_path_factory) / "corpus"
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    for index in range(40):
-        sentences = [" ".join(rng.choice(WORDS, size=rng.integers(6, 16))).capitalize() + "." for _ in range(90)]
-        (folder / f"doc{index:02d}.txt").write_text(" ".join(sentences))
-    return str(folder)
+def _one_thread(one_torch_thread):
+    return one_torch_thread
 
 
 @pytest.fixture
