@@ -288,3 +288,49 @@ class EstimateConfidenceResponse(_message.Message):
     confidence: _array_pb2.Array
     errors: _array_pb2.Array
     def __init__(self, predictions: _Optional[_Union[_array_pb2.Array, _Mapping]] = ..., confidence: _Optional[_Union[_array_pb2.Array, _Mapping]] = ..., errors: _Optional[_Union[_array_pb2.Array, _Mapping]] = ...) -> None: ...
+
+class EstimateClozeConfidenceRequest(_message.Message):
+    __slots__ = ("model", "tokenizer_model", "corpus", "corpus_seed", "cloze_items", "cloze_seed", "context_tokens", "summed_log_likelihood", "device")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    TOKENIZER_MODEL_FIELD_NUMBER: _ClassVar[int]
+    CORPUS_FIELD_NUMBER: _ClassVar[int]
+    CORPUS_SEED_FIELD_NUMBER: _ClassVar[int]
+    CLOZE_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    CLOZE_SEED_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    SUMMED_LOG_LIKELIHOOD_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    tokenizer_model: str
+    corpus: str
+    corpus_seed: int
+    cloze_items: int
+    cloze_seed: int
+    context_tokens: int
+    summed_log_likelihood: bool
+    device: str
+    def __init__(self, model: _Optional[str] = ..., tokenizer_model: _Optional[str] = ..., corpus: _Optional[str] = ..., corpus_seed: _Optional[int] = ..., cloze_items: _Optional[int] = ..., cloze_seed: _Optional[int] = ..., context_tokens: _Optional[int] = ..., summed_log_likelihood: _Optional[bool] = ..., device: _Optional[str] = ...) -> None: ...
+
+class EstimateClozeConfidenceResponse(_message.Message):
+    __slots__ = ("predictions", "labels", "correct", "confidence", "margin", "n", "accuracy", "cloze_task_sha256", "artifact", "device")
+    PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    CORRECT_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_FIELD_NUMBER: _ClassVar[int]
+    N_FIELD_NUMBER: _ClassVar[int]
+    ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    CLOZE_TASK_SHA256_FIELD_NUMBER: _ClassVar[int]
+    ARTIFACT_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    predictions: _array_pb2.Array
+    labels: _array_pb2.Array
+    correct: _array_pb2.Array
+    confidence: _array_pb2.Array
+    margin: _array_pb2.Array
+    n: int
+    accuracy: float
+    cloze_task_sha256: str
+    artifact: _artifact_pb2.ArtifactRef
+    device: str
+    def __init__(self, predictions: _Optional[_Union[_array_pb2.Array, _Mapping]] = ..., labels: _Optional[_Union[_array_pb2.Array, _Mapping]] = ..., correct: _Optional[_Union[_array_pb2.Array, _Mapping]] = ..., confidence: _Optional[_Union[_array_pb2.Array, _Mapping]] = ..., margin: _Optional[_Union[_array_pb2.Array, _Mapping]] = ..., n: _Optional[int] = ..., accuracy: _Optional[float] = ..., cloze_task_sha256: _Optional[str] = ..., artifact: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., device: _Optional[str] = ...) -> None: ...

@@ -66,6 +66,11 @@ class UncertaintyEstimatorServiceStub:
                 request_serializer=tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateConfidenceRequest.SerializeToString,
                 response_deserializer=tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateConfidenceResponse.FromString,
                 _registered_method=True)
+        self.EstimateClozeConfidence = channel.unary_unary(
+                '/tessel.uncertainty.v1.UncertaintyEstimatorService/EstimateClozeConfidence',
+                request_serializer=tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateClozeConfidenceRequest.SerializeToString,
+                response_deserializer=tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateClozeConfidenceResponse.FromString,
+                _registered_method=True)
 
 
 class UncertaintyEstimatorServiceServicer:
@@ -112,6 +117,14 @@ class UncertaintyEstimatorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EstimateClozeConfidence(self, request, context):
+        """A causal LM's choice and confidence on each item of the held-out cloze task (tessel.assets.cloze):
+        softmax over the options' length-normalised log-likelihoods, and its margin. At most 2,000 items.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UncertaintyEstimatorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -144,6 +157,11 @@ def add_UncertaintyEstimatorServiceServicer_to_server(servicer, server):
                     servicer.EstimateConfidence,
                     request_deserializer=tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateConfidenceRequest.FromString,
                     response_serializer=tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateConfidenceResponse.SerializeToString,
+            ),
+            'EstimateClozeConfidence': grpc.unary_unary_rpc_method_handler(
+                    servicer.EstimateClozeConfidence,
+                    request_deserializer=tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateClozeConfidenceRequest.FromString,
+                    response_serializer=tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateClozeConfidenceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +328,33 @@ class UncertaintyEstimatorService:
             '/tessel.uncertainty.v1.UncertaintyEstimatorService/EstimateConfidence',
             tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateConfidenceRequest.SerializeToString,
             tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateConfidenceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EstimateClozeConfidence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tessel.uncertainty.v1.UncertaintyEstimatorService/EstimateClozeConfidence',
+            tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateClozeConfidenceRequest.SerializeToString,
+            tessel_dot_uncertainty_dot_v1_dot_uncertainty__pb2.EstimateClozeConfidenceResponse.FromString,
             options,
             channel_credentials,
             insecure,
