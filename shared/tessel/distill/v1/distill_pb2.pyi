@@ -15,6 +15,12 @@ class Executor(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EXECUTOR_LOCAL: _ClassVar[Executor]
     EXECUTOR_KUBERNETES: _ClassVar[Executor]
 
+class AttentionTarget(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ATTENTION_TARGET_UNSPECIFIED: _ClassVar[AttentionTarget]
+    ATTENTION_TARGET_SUBBLOCK: _ClassVar[AttentionTarget]
+    ATTENTION_TARGET_BLOCK: _ClassVar[AttentionTarget]
+
 class AttentionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     ATTENTION_KIND_UNSPECIFIED: _ClassVar[AttentionKind]
@@ -31,6 +37,9 @@ class FfnKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 EXECUTOR_UNSPECIFIED: Executor
 EXECUTOR_LOCAL: Executor
 EXECUTOR_KUBERNETES: Executor
+ATTENTION_TARGET_UNSPECIFIED: AttentionTarget
+ATTENTION_TARGET_SUBBLOCK: AttentionTarget
+ATTENTION_TARGET_BLOCK: AttentionTarget
 ATTENTION_KIND_UNSPECIFIED: AttentionKind
 ATTENTION_KIND_GQA: AttentionKind
 ATTENTION_KIND_NO_OP: AttentionKind
@@ -91,7 +100,7 @@ class SearchSpace(_message.Message):
     def __init__(self, kv_heads: _Optional[_Iterable[int]] = ..., ffn_intermediate_sizes: _Optional[_Iterable[int]] = ..., attention_no_op: _Optional[bool] = ..., attention_linear: _Optional[bool] = ..., ffn_no_op: _Optional[bool] = ..., ffn_linear: _Optional[bool] = ..., layers: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class LibrarySpec(_message.Message):
-    __slots__ = ("parent_model", "corpus", "token_budget", "seed", "search_space", "include_linear", "executor", "held_out_tokens", "sequence_length", "learning_rate")
+    __slots__ = ("parent_model", "corpus", "token_budget", "seed", "search_space", "include_linear", "executor", "held_out_tokens", "sequence_length", "learning_rate", "attention_target")
     PARENT_MODEL_FIELD_NUMBER: _ClassVar[int]
     CORPUS_FIELD_NUMBER: _ClassVar[int]
     TOKEN_BUDGET_FIELD_NUMBER: _ClassVar[int]
@@ -102,6 +111,7 @@ class LibrarySpec(_message.Message):
     HELD_OUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_LENGTH_FIELD_NUMBER: _ClassVar[int]
     LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
+    ATTENTION_TARGET_FIELD_NUMBER: _ClassVar[int]
     parent_model: str
     corpus: str
     token_budget: int
@@ -112,7 +122,8 @@ class LibrarySpec(_message.Message):
     held_out_tokens: int
     sequence_length: int
     learning_rate: float
-    def __init__(self, parent_model: _Optional[str] = ..., corpus: _Optional[str] = ..., token_budget: _Optional[int] = ..., seed: _Optional[int] = ..., search_space: _Optional[_Union[SearchSpace, _Mapping]] = ..., include_linear: _Optional[bool] = ..., executor: _Optional[_Union[Executor, str]] = ..., held_out_tokens: _Optional[int] = ..., sequence_length: _Optional[int] = ..., learning_rate: _Optional[float] = ...) -> None: ...
+    attention_target: AttentionTarget
+    def __init__(self, parent_model: _Optional[str] = ..., corpus: _Optional[str] = ..., token_budget: _Optional[int] = ..., seed: _Optional[int] = ..., search_space: _Optional[_Union[SearchSpace, _Mapping]] = ..., include_linear: _Optional[bool] = ..., executor: _Optional[_Union[Executor, str]] = ..., held_out_tokens: _Optional[int] = ..., sequence_length: _Optional[int] = ..., learning_rate: _Optional[float] = ..., attention_target: _Optional[_Union[AttentionTarget, str]] = ...) -> None: ...
 
 class GlobalDistillationSpec(_message.Message):
     __slots__ = ("parent_model", "corpus", "library", "token_budget", "seed", "block_configs", "checkpoint_interval_tokens", "learning_rate", "held_out_tokens", "sequence_length")
