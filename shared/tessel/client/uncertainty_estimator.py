@@ -54,3 +54,12 @@ class UncertaintyEstimatorClient(JobClient):
         errors = array_from_proto(response.errors, field="errors") if response.HasField("errors") else None
         return (array_from_proto(response.predictions, field="predictions"),
                 array_from_proto(response.confidence, field="confidence"), errors)
+
+    async def estimate_cloze_confidence(self, model: str, *, corpus: str = "", corpus_seed: int = 0,
+                                        cloze_items: int = 0, cloze_seed: int = 0, context_tokens: int = 0,
+                                        tokenizer_model: str = "", device: str = "",
+                                        ) -> uncertainty_pb2.EstimateClozeConfidenceResponse:
+        """A causal LM's choice and confidence per held-out cloze item (see the proto for the defaults)."""
+        return await self.stub.EstimateClozeConfidence(uncertainty_pb2.EstimateClozeConfidenceRequest(
+            model=model, tokenizer_model=tokenizer_model, corpus=corpus, corpus_seed=corpus_seed,
+            cloze_items=cloze_items, cloze_seed=cloze_seed, context_tokens=context_tokens, device=device))

@@ -1,14 +1,17 @@
-"""UncertaintyEstimatorService: the five estimation-job RPCs (generic runtime plumbing) and EstimateConfidence."""
+"""UncertaintyEstimatorService: the five estimation-job RPCs (generic runtime plumbing), EstimateConfidence and
+EstimateClozeConfidence."""
 
 from __future__ import annotations
 
 import asyncio
 
 from tessel.runtime.arrays import array_from_proto, array_to_proto
+from tessel.runtime.cpu import run_cpu
 from tessel.runtime.job_rpcs import job_rpcs
 from tessel.runtime.jobs import JobManager
 from tessel.runtime.server import ServiceRuntime
 from tessel.uncertainty.v1 import uncertainty_pb2, uncertainty_pb2_grpc
+from tessel_uncertainty_estimator.api.cloze import cloze_request, estimate_cloze
 from tessel_uncertainty_estimator.api.conversions import MC_CONFIDENCES, METHODS, enum_value, validate_spec
 from tessel_uncertainty_estimator.api.jobs import check_artifacts
 from tessel_uncertainty_estimator.core.outputs import confidence_from_outputs
@@ -38,6 +41,11 @@ def servicer_for(jobs: JobManager, runtime: ServiceRuntime) -> uncertainty_pb2_g
             if result.errors is not None:
                 response.errors.CopyFrom(array_to_proto(result.errors))
             return response
+
+        async def EstimateClozeConfidence(self, request, context) -> uncertainty_pb2.EstimateClozeConfidenceResponse:
+            # resolving a shipped name may build it, so both steps run off the event loop
+            cloze = await run_cpu(cloze_request, request)
+            return await run_cpu(estimate_cloze, cloze, runtime.artifacts)
 
     servicer = UncertaintyEstimatorServicer()
     servicer.jobs = jobs
