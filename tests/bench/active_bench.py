@@ -2,8 +2,9 @@
 
 Part 1, coreset speed: greedy k-center (ours, `tessel.zoo.coreset`) on seeded standard-normal float32
 embeddings (full: 50,000 x 512, 200 labelled, 1,000 picks), next to
-  - the memory-bandwidth floor: one numpy read of the same array (a row-sum) per pass; a pass per labelled
-    centre and per pick, as the incremental algorithm needs (`floor_seconds` = passes x one read);
+  - the memory-bandwidth floor of the eager incremental algorithm: one numpy read of the same array (a
+    row-sum) per pass, a pass per labelled centre and per pick (`floor_seconds` = passes x one read); ours
+    evaluates picks lazily (re-reads only rows whose stale bound could win), so it can run below it;
   - scikit-activeml's `CoreSet` (pinned in requirements/bench.txt) on the same arrays: the same picks are
     required (the run fails otherwise).
 Part 2, learning curves (core session loop, simulated oracle, in-process): test accuracy vs labels for
