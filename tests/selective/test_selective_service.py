@@ -130,8 +130,13 @@ async def test_selectivenet_training_job_end_to_end(service, settings):
     result = record.result
     assert event.job_id == record.job.id and event.result == result
     assert len(result.snapshots) == result.epochs_run == 4
-    assert result.validation_coverage == pytest.approx(0.8, abs=0.01) and 0.6 < result.test_coverage < 0.95
+    assert result.calibration_coverage == pytest.approx(0.8, abs=0.01) and 0.6 < result.test_coverage < 0.95
+    assert [(u.step, u.split) for u in result.split_uses][1:3] == [
+        ("choose epoch", "validation (epoch-selection part)"), ("calibrate selection threshold",
+                                                               "validation (calibration part)")]
     store = ArtifactStore(settings.artifacts_root)
+    head = np.load(store.fetch(result.test_selection_head))
+    assert np.load(store.fetch(result.test_softmax_response)).shape == head.shape
     model = model_from_bytes(store.get_bytes(result.model))
     assert model.config.num_outputs == 10
     confidence = np.load(store.fetch(result.test_confidence))

@@ -29,13 +29,14 @@ def test_standard_classifier_with_snapshots_and_softmax_response(digits):
     assert table[1.0] == pytest.approx(outcome.test_risk) and table[0.5] <= table[1.0]
 
 
-def test_selectivenet_calibrates_coverage_on_validation(digits):
+def test_selectivenet_calibrates_coverage_on_its_calibration_split(digits):
     settings = TrainingSettings(backbone=SMALL, objective="selectivenet", selective=SelectiveLossOptions(0.7),
                                 fit=FitOptions(max_epochs=5))
     outcome = train(settings, digits)
     calibration = outcome.calibration
     assert calibration.target_coverage == 0.7
-    assert calibration.validation_coverage == pytest.approx(0.7, abs=1 / len(digits.val.x))
+    assert calibration.epoch_selection_examples + calibration.calibration_examples == len(digits.val.x)
+    assert calibration.calibration_coverage == pytest.approx(0.7, abs=1 / calibration.calibration_examples)
     assert abs(calibration.test_coverage - 0.7) < 0.1  # realised on unseen data, reported as is
     covered = outcome.test_confidence >= calibration.threshold
     assert calibration.test_coverage == pytest.approx(covered.mean())

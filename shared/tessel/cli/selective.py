@@ -157,7 +157,8 @@ def _result_document(job_id: str, result: pb.TrainingJobResult) -> dict:
     if result.target_coverage:
         document |= {
             "target_coverage": result.target_coverage, "selection_threshold": result.selection_threshold,
-            "validation_coverage": result.validation_coverage, "test_coverage": result.test_coverage,
+            "validation_coverage": result.validation_coverage, "calibration_coverage": result.calibration_coverage,
+            "test_coverage": result.test_coverage,
             "test_selective_risk": None if math.isnan(result.test_selective_risk) else result.test_selective_risk,
         }
     document["risk_coverage"] = [{"coverage": p.coverage, "selective_risk": p.selective_risk}

@@ -87,6 +87,8 @@ def settings_from_spec(spec: pb.TrainingJobSpec, device: str) -> TrainingSetting
                  pb.RISK_NORMALIZATION_NONE: False},
                 options.risk_normalization, "spec.selectivenet.risk_normalization",
             ),
+            calibration_fraction=_finite(options.calibration_fraction, "spec.selectivenet.calibration_fraction")
+            or 0.5,
         )
     fit = FitOptions(
         max_epochs=_positive_or_default(spec.max_epochs, DEFAULT_MAX_EPOCHS, "spec.max_epochs"),
@@ -127,6 +129,8 @@ def result_from_outcome(
     test_predictions: artifact_pb2.ArtifactRef,
     test_confidence: artifact_pb2.ArtifactRef | None,
     test_losses: artifact_pb2.ArtifactRef,
+    test_selection_head: artifact_pb2.ArtifactRef | None = None,
+    test_softmax_response: artifact_pb2.ArtifactRef | None = None,
 ) -> pb.TrainingJobResult:
     result = pb.TrainingJobResult(
         model=model, snapshots=snapshots, best_epoch=outcome.fit.best_epoch, epochs_run=outcome.fit.epochs_run,
@@ -134,14 +138,20 @@ def result_from_outcome(
         test_risk=outcome.test_risk, test_predictions=test_predictions, test_losses=test_losses,
         confidence_function=CONFIDENCE_ENUM.get(outcome.confidence, pb.CONFIDENCE_FUNCTION_UNSPECIFIED),
         test_risk_coverage=[pb.RiskCoveragePoint(coverage=c, selective_risk=r) for c, r in outcome.risk_coverage],
+        split_uses=[pb.TrainingSplitUse(step=step, split=split) for step, split in outcome.split_uses],
     )
-    if test_confidence is not None:
-        result.test_confidence.CopyFrom(test_confidence)
+    for name, ref in (("test_confidence", test_confidence), ("test_selection_head", test_selection_head),
+                      ("test_softmax_response", test_softmax_response)):
+        if ref is not None:
+            getattr(result, name).CopyFrom(ref)
     if outcome.calibration is not None:
         calibration = outcome.calibration
         result.selection_threshold = calibration.threshold
         result.target_coverage = calibration.target_coverage
         result.validation_coverage = calibration.validation_coverage
+        result.calibration_coverage = calibration.calibration_coverage
+        result.epoch_selection_examples = calibration.epoch_selection_examples
+        result.calibration_examples = calibration.calibration_examples
         result.test_coverage = calibration.test_coverage
         result.test_selective_risk = calibration.test_selective_risk
     return result

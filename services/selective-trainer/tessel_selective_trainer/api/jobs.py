@@ -105,6 +105,9 @@ async def run_training_job(ctx, spec: pb.TrainingJobSpec) -> pb.TrainingJobResul
         test_predictions=put_npy(outcome.test_predictions, "test_predictions"),
         test_confidence=put_npy(outcome.test_confidence, "test_confidence") if outcome.test_confidence is not None else None,
         test_losses=put_npy(outcome.test_losses, "test_losses"),
+        **{name: put_npy(values, name) for name, values in (("test_selection_head", outcome.test_selection_head),
+                                                             ("test_softmax_response", outcome.test_softmax_response))
+           if values is not None},
     )
     ctx.progress(done=settings.fit.max_epochs, total=settings.fit.max_epochs, unit="epochs",
                  message=f"done: best epoch {outcome.fit.best_epoch}, test risk {outcome.test_risk:.4f}")

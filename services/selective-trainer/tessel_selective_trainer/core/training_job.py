@@ -1,7 +1,9 @@
 """One training job, transport-free: dataset splits in, trained model and held-out outputs out.
 
-The validation split drives early stopping and SelectiveNet's coverage calibration; the test split is
-touched once, at the end, so its outputs stay a clean held-out set for CertifyRisk.
+The validation split drives early stopping; for SelectiveNet it is cut in two (seeded): the epoch is chosen
+on one part and the coverage threshold calibrated on the other, and the outcome records which part each
+step used. The test split is touched once, at the end, so its outputs stay a clean held-out set for
+CertifyRisk.
 """
 
 from __future__ import annotations
@@ -97,9 +99,27 @@ class TrainingSettings:
 class SelectiveCalibration:
     threshold: float
     target_coverage: float
-    validation_coverage: float
+    validation_coverage: float  # on the epoch-selection part of validation (biased upward: shown for contrast)
+    calibration_coverage: float  # on the calibration part, where τ was set
     test_coverage: float
     test_selective_risk: float
+    epoch_selection_examples: int
+    calibration_examples: int
+
+
+EPOCH_SELECTION_SPLIT = "validation (epoch-selection part)"
+CALIBRATION_SPLIT = "validation (calibration part)"
+
+
+def split_validation(n: int, calibration_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (epoch-selection, calibration) indices of a validation split of n examples, disjoint, each
+    at least one example."""
+    if n < 2:
+        raise InvalidArgument("SelectiveNet needs at least 2 validation examples (epoch choice and calibration)",
+                              field="spec.dataset")
+    size = min(n - 1, max(1, round(calibration_fraction * n)))
+    order = np.random.default_rng([seed, 0x5E1EC7]).permutation(n)
+    return np.sort(order[size:]), np.sort(order[:size])
 
 
 @dataclass
@@ -111,11 +131,16 @@ class TrainingOutcome:
     device: str
     test_risk: float
     confidence: ConfidenceName | None
+    split_uses: list[tuple[str, str]]  # (step, split it used)
     test_predictions: np.ndarray
     test_confidence: np.ndarray | None
     test_losses: np.ndarray
     risk_coverage: list[tuple[float, float]] = field(default_factory=list)
     calibration: SelectiveCalibration | None = None
+    # SelectiveNet exposes both confidences whichever one `confidence` names: its g head, and SR on its f
+    # head (classification; later work finds SR on the SelectiveNet body ranks better than g).
+    test_selection_head: np.ndarray | None = None
+    test_softmax_response: np.ndarray | None = None
 
 
 OnEpoch = Callable[[EpochRecord, bytes], None]
@@ -147,6 +172,12 @@ def train(
         SelectiveObjective(settings.selective, task) if settings.objective == "selectivenet" else StandardObjective(task)
     )
     kind = settings.objective
+    x_val, y_val = data.val.x, data.val.y
+    calibration_part = None
+    if settings.objective == "selectivenet":
+        selection, calibration_part = split_validation(len(x_val), settings.selective.calibration_fraction,
+                                                       settings.fit.seed)
+        x_val, y_val = x_val[selection], y_val[selection]
 
     def epoch_done(record: EpochRecord, trained: torch.nn.Module) -> None:
         if on_epoch is not None:
@@ -155,16 +186,18 @@ def train(
     fitted = fit(
         model, objective,
         (_inputs(x_train), _targets(y_train, task, target_scale)),
-        (_inputs(data.val.x), _targets(data.val.y, task, target_scale)),
+        (_inputs(x_val), _targets(y_val, task, target_scale)),
         settings.fit, epoch_done,
         on_checkpoint=(lambda state: on_checkpoint(checkpoint_to_bytes(state))) if on_checkpoint else None,
         resume=checkpoint_from_bytes(resume_from) if resume_from is not None else None, should_stop=should_stop,
     )
-    return _evaluate(settings, data, model, config, fitted, confidence_name, target_scale)
+    return _evaluate(settings, data, model, config, fitted, confidence_name, target_scale, x_val, calibration_part)
 
 
-def _evaluate(settings, data, model, config, fitted, confidence_name, target_scale) -> TrainingOutcome:
+def _evaluate(settings, data, model, config, fitted, confidence_name, target_scale, x_epoch_selection,
+              calibration_part) -> TrainingOutcome:
     task = data.task
+    uses = [("train", "train"), ("choose epoch", "validation" if calibration_part is None else EPOCH_SELECTION_SPLIT)]
     batch = max(settings.fit.batch_size, 256)
     x_test = _inputs(data.test.x)
     y_test = _targets(data.test.y, task, (0.0, 1.0))
@@ -177,29 +210,37 @@ def _evaluate(settings, data, model, config, fitted, confidence_name, target_sca
 
     calibration = None
     if settings.objective == "selectivenet":
-        g_val = predict(model, _inputs(data.val.x), batch_size=batch).selection.cpu().numpy()
+        g_selection = predict(model, _inputs(x_epoch_selection), batch_size=batch).selection.cpu().numpy()
+        g_calibration = predict(model, _inputs(data.val.x[calibration_part]), batch_size=batch).selection.cpu().numpy()
         g_test = test_out.selection.cpu().numpy()
-        threshold = calibrate_threshold(g_val, settings.selective.target_coverage)
+        threshold = calibrate_threshold(g_calibration, settings.selective.target_coverage)
         covered = g_test >= threshold
         calibration = SelectiveCalibration(
             threshold=threshold, target_coverage=settings.selective.target_coverage,
-            validation_coverage=float((g_val >= threshold).mean()), test_coverage=float(covered.mean()),
+            validation_coverage=float((g_selection >= threshold).mean()),
+            calibration_coverage=float((g_calibration >= threshold).mean()), test_coverage=float(covered.mean()),
             test_selective_risk=float(losses[covered].mean()) if covered.any() else float("nan"),
+            epoch_selection_examples=len(g_selection), calibration_examples=len(g_calibration),
         )
+        uses.append(("calibrate selection threshold", CALIBRATION_SPLIT))
+    uses.append(("report outputs", "test"))
 
+    head = test_out.selection.cpu().numpy() if settings.objective == "selectivenet" else None
+    sr = softmax_response(prediction).cpu().numpy() if task == "classification" else None
     confidence = None
     if confidence_name == "selection_head":
-        confidence = test_out.selection.cpu().numpy()
+        confidence = head
     elif confidence_name == "softmax_response":
-        confidence = softmax_response(prediction).cpu().numpy()
+        confidence = sr
     elif confidence_name == "mc_dropout":
         confidence = _mc_dropout_confidence(model, x_test, task, settings, batch)
     return TrainingOutcome(
         model_bytes=model_to_bytes(model, config, kind=settings.objective), config=config, fit=fitted, task=task,
-        device=str(settings.fit.device), test_risk=float(losses.mean()), confidence=confidence_name,
+        device=str(settings.fit.device), test_risk=float(losses.mean()), confidence=confidence_name, split_uses=uses,
         test_predictions=predictions, test_confidence=confidence, test_losses=losses,
         risk_coverage=risk_coverage_table(confidence, losses) if confidence is not None else [],
-        calibration=calibration,
+        calibration=calibration, test_selection_head=head,
+        test_softmax_response=sr if settings.objective == "selectivenet" else None,
     )
 
 

@@ -94,16 +94,18 @@ class Backbone(_message.Message):
     def __init__(self, architecture: _Optional[_Union[Architecture, str]] = ..., hidden_sizes: _Optional[_Iterable[int]] = ..., blocks_per_stack: _Optional[_Iterable[int]] = ..., base_width: _Optional[int] = ..., dropout: _Optional[float] = ...) -> None: ...
 
 class SelectiveNetOptions(_message.Message):
-    __slots__ = ("target_coverage", "coverage_penalty", "alpha", "risk_normalization")
+    __slots__ = ("target_coverage", "coverage_penalty", "alpha", "risk_normalization", "calibration_fraction")
     TARGET_COVERAGE_FIELD_NUMBER: _ClassVar[int]
     COVERAGE_PENALTY_FIELD_NUMBER: _ClassVar[int]
     ALPHA_FIELD_NUMBER: _ClassVar[int]
     RISK_NORMALIZATION_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_FRACTION_FIELD_NUMBER: _ClassVar[int]
     target_coverage: float
     coverage_penalty: float
     alpha: float
     risk_normalization: RiskNormalization
-    def __init__(self, target_coverage: _Optional[float] = ..., coverage_penalty: _Optional[float] = ..., alpha: _Optional[float] = ..., risk_normalization: _Optional[_Union[RiskNormalization, str]] = ...) -> None: ...
+    calibration_fraction: float
+    def __init__(self, target_coverage: _Optional[float] = ..., coverage_penalty: _Optional[float] = ..., alpha: _Optional[float] = ..., risk_normalization: _Optional[_Union[RiskNormalization, str]] = ..., calibration_fraction: _Optional[float] = ...) -> None: ...
 
 class TrainingJobSpec(_message.Message):
     __slots__ = ("dataset", "seed", "dataset_root", "backbone", "objective", "selectivenet", "max_epochs", "patience", "batch_size", "optimizer", "learning_rate", "weight_decay", "max_train_examples", "confidence_function", "mc_dropout_passes", "device")
@@ -164,7 +166,7 @@ class RiskCoveragePoint(_message.Message):
     def __init__(self, coverage: _Optional[float] = ..., selective_risk: _Optional[float] = ...) -> None: ...
 
 class TrainingJobResult(_message.Message):
-    __slots__ = ("model", "snapshots", "best_epoch", "epochs_run", "early_stopped", "task", "device", "test_risk", "selection_threshold", "target_coverage", "validation_coverage", "test_coverage", "test_selective_risk", "confidence_function", "test_predictions", "test_confidence", "test_losses", "test_risk_coverage")
+    __slots__ = ("model", "snapshots", "best_epoch", "epochs_run", "early_stopped", "task", "device", "test_risk", "selection_threshold", "target_coverage", "validation_coverage", "test_coverage", "test_selective_risk", "confidence_function", "test_predictions", "test_confidence", "test_losses", "test_risk_coverage", "calibration_coverage", "epoch_selection_examples", "calibration_examples", "split_uses", "test_selection_head", "test_softmax_response")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     SNAPSHOTS_FIELD_NUMBER: _ClassVar[int]
     BEST_EPOCH_FIELD_NUMBER: _ClassVar[int]
@@ -183,6 +185,12 @@ class TrainingJobResult(_message.Message):
     TEST_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     TEST_LOSSES_FIELD_NUMBER: _ClassVar[int]
     TEST_RISK_COVERAGE_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_COVERAGE_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_SELECTION_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_USES_FIELD_NUMBER: _ClassVar[int]
+    TEST_SELECTION_HEAD_FIELD_NUMBER: _ClassVar[int]
+    TEST_SOFTMAX_RESPONSE_FIELD_NUMBER: _ClassVar[int]
     model: _artifact_pb2.ArtifactRef
     snapshots: _containers.RepeatedCompositeFieldContainer[EpochSnapshot]
     best_epoch: int
@@ -201,7 +209,21 @@ class TrainingJobResult(_message.Message):
     test_confidence: _artifact_pb2.ArtifactRef
     test_losses: _artifact_pb2.ArtifactRef
     test_risk_coverage: _containers.RepeatedCompositeFieldContainer[RiskCoveragePoint]
-    def __init__(self, model: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., snapshots: _Optional[_Iterable[_Union[EpochSnapshot, _Mapping]]] = ..., best_epoch: _Optional[int] = ..., epochs_run: _Optional[int] = ..., early_stopped: _Optional[bool] = ..., task: _Optional[_Union[Task, str]] = ..., device: _Optional[str] = ..., test_risk: _Optional[float] = ..., selection_threshold: _Optional[float] = ..., target_coverage: _Optional[float] = ..., validation_coverage: _Optional[float] = ..., test_coverage: _Optional[float] = ..., test_selective_risk: _Optional[float] = ..., confidence_function: _Optional[_Union[ConfidenceFunction, str]] = ..., test_predictions: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., test_confidence: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., test_losses: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., test_risk_coverage: _Optional[_Iterable[_Union[RiskCoveragePoint, _Mapping]]] = ...) -> None: ...
+    calibration_coverage: float
+    epoch_selection_examples: int
+    calibration_examples: int
+    split_uses: _containers.RepeatedCompositeFieldContainer[TrainingSplitUse]
+    test_selection_head: _artifact_pb2.ArtifactRef
+    test_softmax_response: _artifact_pb2.ArtifactRef
+    def __init__(self, model: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., snapshots: _Optional[_Iterable[_Union[EpochSnapshot, _Mapping]]] = ..., best_epoch: _Optional[int] = ..., epochs_run: _Optional[int] = ..., early_stopped: _Optional[bool] = ..., task: _Optional[_Union[Task, str]] = ..., device: _Optional[str] = ..., test_risk: _Optional[float] = ..., selection_threshold: _Optional[float] = ..., target_coverage: _Optional[float] = ..., validation_coverage: _Optional[float] = ..., test_coverage: _Optional[float] = ..., test_selective_risk: _Optional[float] = ..., confidence_function: _Optional[_Union[ConfidenceFunction, str]] = ..., test_predictions: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., test_confidence: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., test_losses: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., test_risk_coverage: _Optional[_Iterable[_Union[RiskCoveragePoint, _Mapping]]] = ..., calibration_coverage: _Optional[float] = ..., epoch_selection_examples: _Optional[int] = ..., calibration_examples: _Optional[int] = ..., split_uses: _Optional[_Iterable[_Union[TrainingSplitUse, _Mapping]]] = ..., test_selection_head: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ..., test_softmax_response: _Optional[_Union[_artifact_pb2.ArtifactRef, _Mapping]] = ...) -> None: ...
+
+class TrainingSplitUse(_message.Message):
+    __slots__ = ("step", "split")
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_FIELD_NUMBER: _ClassVar[int]
+    step: str
+    split: str
+    def __init__(self, step: _Optional[str] = ..., split: _Optional[str] = ...) -> None: ...
 
 class TrainingJob(_message.Message):
     __slots__ = ("job", "spec", "result")
