@@ -13,8 +13,9 @@ import torch
 
 from tessel.assets.datasets import load_dataset
 from tessel.runtime.errors import InvalidArgument
-from tessel.zoo import FitOptions, predict, read_model_file, softmax_response
-from tessel_selective_trainer.core.selectivenet import SelectiveLossOptions, SelectiveNet, calibrate_threshold
+from tessel.zoo import FitOptions, predict
+from tessel.zoo.selectivenet import selectivenet_from_bytes
+from tessel_selective_trainer.core.selectivenet import SelectiveLossOptions, calibrate_threshold
 from tessel_selective_trainer.core.training_job import (
     CALIBRATION_SPLIT,
     EPOCH_SELECTION_SPLIT,
@@ -27,10 +28,7 @@ TARGET = 0.8
 
 
 def _selection_head(outcome, x: np.ndarray) -> np.ndarray:
-    config, kind, state = read_model_file(outcome.model_bytes)
-    assert kind == "selectivenet"
-    model = SelectiveNet(config)
-    model.load_state_dict(state)
+    model = selectivenet_from_bytes(outcome.model_bytes)
     return predict(model, torch.as_tensor(x, dtype=torch.float32)).selection.numpy()
 
 

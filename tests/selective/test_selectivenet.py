@@ -10,13 +10,8 @@ import torch
 
 from tessel.runtime.errors import InvalidArgument
 from tessel.zoo import BackboneConfig, ModelConfig, model_from_bytes, model_to_bytes
-from tessel_selective_trainer.core.selectivenet import (
-    SelectiveLossOptions,
-    SelectiveNet,
-    SelectiveOutput,
-    calibrate_threshold,
-    selective_loss,
-)
+from tessel.zoo.selectivenet import SelectiveNet, SelectiveOutput
+from tessel_selective_trainer.core.selectivenet import SelectiveLossOptions, calibrate_threshold, selective_loss
 
 
 def _classification_batch() -> tuple[SelectiveOutput, torch.Tensor]:

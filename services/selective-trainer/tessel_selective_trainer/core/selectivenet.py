@@ -1,11 +1,5 @@
-"""SelectiveNet (Geifman & El-Yaniv 2019): a zoo backbone with three heads.
-
-- f (prediction): the zoo model's own dropout -> linear head, so a SelectiveNet file also loads as a plain
-  zoo model (`tessel.zoo.model_from_bytes`) for the uncertainty-estimator;
-- g (selection): Linear(512) -> ReLU -> BatchNorm(γ = 0.1) -> Linear(1) -> sigmoid. γ = 0.1 is the
-  paper's ×1/10 and the last bias is 0, so g ≈ 0.5 at the start and the coverage penalty cannot
-  saturate g at 1 before the heads learn anything;
-- h (auxiliary): a second linear head on the same features, used only by the loss.
+"""SelectiveNet's loss and calibration (Geifman & El-Yaniv 2019); the three-head model is
+`tessel.zoo.selectivenet`.
 
 Loss: α·(r̂ + λ·max(0, c − φ̂)²) + (1 − α)·L_h with φ̂ = mean(g) over the batch and
 r̂ = mean(g·ℓ(f)) / φ̂ (paper) or mean(g·ℓ(f)) (the authors' Keras code), ℓ = cross-entropy or
@@ -25,36 +19,7 @@ import torch
 from torch import nn
 
 from tessel.runtime.errors import InvalidArgument
-from tessel.zoo import ModelConfig, ZooModel
-
-SELECTION_HIDDEN = 512
-SELECTION_BN_SCALE = 0.1
-
-
-class SelectiveOutput(NamedTuple):
-    prediction: torch.Tensor  # f: logits [N, K] or regression output [N, 1]
-    selection: torch.Tensor  # g in (0, 1), [N]
-    auxiliary: torch.Tensor  # h: same shape as prediction
-
-
-class SelectiveNet(ZooModel):
-    def __init__(self, config: ModelConfig) -> None:
-        super().__init__(config)
-        norm = nn.BatchNorm1d(SELECTION_HIDDEN)
-        nn.init.constant_(norm.weight, SELECTION_BN_SCALE)
-        last = nn.Linear(SELECTION_HIDDEN, 1)
-        nn.init.zeros_(last.bias)
-        self.selection = nn.Sequential(nn.Linear(self.feature_dim, SELECTION_HIDDEN), nn.ReLU(), norm, last)
-        self.auxiliary = nn.Linear(self.feature_dim, config.num_outputs)
-
-    def forward(self, x: torch.Tensor) -> SelectiveOutput:  # type: ignore[override]
-        features = self.body(x)
-        dropped = self.dropout(features)
-        return SelectiveOutput(
-            prediction=self.head(dropped),
-            selection=torch.sigmoid(self.selection(features)).squeeze(-1),
-            auxiliary=self.auxiliary(dropped),
-        )
+from tessel.zoo.selectivenet import SelectiveOutput
 
 
 @dataclass(frozen=True)

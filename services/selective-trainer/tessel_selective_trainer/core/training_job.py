@@ -33,10 +33,10 @@ from tessel.zoo import (
     seed_everything,
     softmax_response,
 )
+from tessel.zoo.selectivenet import SelectiveNet
 from tessel.zoo.training import checkpoint_from_bytes, checkpoint_to_bytes
 from tessel_selective_trainer.core.selectivenet import (
     SelectiveLossOptions,
-    SelectiveNet,
     SelectiveObjective,
     calibrate_threshold,
     prediction_losses,
