@@ -17,6 +17,7 @@ from tessel.cli.jobs import EnumNames, JobKit, Submission, parse_labels
 from tessel.cli.output import console, emit_json, json_option, table
 from tessel.cli.score import SCENARIO_HELP, parse_scenario
 from tessel.cli.solve import BUDGET_OPTIONS
+from tessel.cli.trust import trust
 from tessel.compress.v1 import compress_pb2 as pb
 
 PROFILES = EnumNames(pb.Profile, "PROFILE_")
@@ -146,3 +147,4 @@ def compress(ctx, parent_model, corpus, scenario, target_speedup, min_throughput
 
 
 KIT.add_commands(compress)
+compress.add_command(trust)
