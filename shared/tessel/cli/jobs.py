@@ -53,6 +53,8 @@ JOB_STATES = EnumNames(job_pb2.JobState, "JOB_STATE_")
 STATES: dict[str, int] = JOB_STATES.values  # "queued", "running", "waiting", "succeeded", ...
 TERMINAL = frozenset({job_pb2.JOB_STATE_SUCCEEDED, job_pb2.JOB_STATE_FAILED, job_pb2.JOB_STATE_CANCELLED})
 LIST_PAGE_SIZE = 100
+# How long `watch` keeps re-opening a watch that ends UNAVAILABLE before giving up with the error.
+WATCH_RETRY_SECONDS = 300.0
 progress_console = Console(stderr=True)
 
 
@@ -161,11 +163,34 @@ class JobKit:
         with Progress(*columns, console=progress_console, transient=True) as progress:
             task = progress.add_task("", total=None, state="queued", count="", metrics="")
             async with self.client() as client:
-                async for record in client.watch(job_id):
-                    progress.update(task, **self._progress_fields(record))
+                record = await self._watch_through_outages(client, job_id, lambda r: progress.update(
+                    task, **self._progress_fields(r)))
         if record is not None:
             progress_console.print(self.summary(record, time.monotonic() - started), highlight=False)
         return record
+
+    @staticmethod
+    async def _watch_through_outages(client, job_id: str, on_record: Callable[[Message], None]) -> Message | None:
+        """Follow the job to a terminal state; a watch that ends UNAVAILABLE (the service or its message bus
+        is away) is opened again after a growing pause, for up to WATCH_RETRY_SECONDS without an answer."""
+        import grpc  # only when a command runs
+
+        record, pause, since = None, 0.5, None
+        while True:
+            try:
+                async for record in client.watch(job_id):
+                    since, pause = None, 0.5
+                    on_record(record)
+                return record
+            except grpc.aio.AioRpcError as error:
+                if error.code() != grpc.StatusCode.UNAVAILABLE:
+                    raise
+                since = since or time.monotonic()
+                if time.monotonic() - since > WATCH_RETRY_SECONDS:
+                    raise
+                progress_console.print(f"{job_id}: {error.details()}; watching again in {pause:.1f}s", highlight=False)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 10.0)
 
     def _progress_fields(self, record: Message) -> dict:
         job, p = record.job, record.job.progress

@@ -35,6 +35,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 import nats.errors
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import StopIterSentinel
 
 from tessel.common.v1 import artifact_pb2, job_pb2
 from tessel.runtime.artifacts import ArtifactStore
@@ -52,6 +53,8 @@ MAX_PAGE_SIZE = 1000
 PROGRESS_INTERVAL_SECONDS = 0.25
 KEY_LISTING_QUIET_SECONDS = 0.25
 RECONCILE_INTERVAL_SECONDS = 30.0
+# How often an idle Watch checks the NATS connection (it ends UNAVAILABLE once NATS is away).
+WATCH_CONNECTION_CHECK_SECONDS = 1.0
 # A QUEUED record younger than this may be between its write and its publish: not yet an orphan.
 RECONCILE_MIN_AGE_SECONDS = 5.0
 # Resource names are one NATS subject token and part of a consumer name: no dots, no dashes (a dash
@@ -325,7 +328,15 @@ class JobManager(Generic[TypedJob]):
             return
         watcher = await _created_or_stopped(self._kv.watch(self._key(job_id)))
         try:
-            async for entry in watcher:
+            while True:
+                try:
+                    entry = await watcher.updates(timeout=WATCH_CONNECTION_CHECK_SECONDS)
+                except nats.errors.TimeoutError:
+                    # A watch must not wait out an outage in silence: end UNAVAILABLE, the client re-watches.
+                    self.messaging.require_connected()
+                    continue
+                if isinstance(entry, StopIterSentinel):  # the watcher was stopped
+                    return
                 # None marks "caught up"; older revisions are what we already yielded.
                 if entry is None or not entry.value or entry.revision <= revision:
                     continue
@@ -491,12 +502,17 @@ class JobManager(Generic[TypedJob]):
 
     async def _follow_cancel(self, job_id: str, context: JobContext) -> None:
         # aclosing: a cancelled follower stops its KV watcher now (a leaked one holds up the NATS drain).
-        with contextlib.suppress(Exception):
-            async with contextlib.aclosing(self.watch(job_id)) as records:
-                async for record in records:
-                    if record.job.cancel_requested:
-                        context._cancel.set()
-                        return
+        while True:
+            with contextlib.suppress(Exception):
+                async with contextlib.aclosing(self.watch(job_id)) as records:
+                    async for record in records:
+                        if record.job.cancel_requested:
+                            context._cancel.set()
+                            return
+                        if record.job.state in TERMINAL_STATES:
+                            return
+            # The watch ended with NATS away: follow again once it is back (a cancel must still reach the job).
+            await asyncio.sleep(WATCH_CONNECTION_CHECK_SECONDS)
 
     async def _settle(self, job_id: str, state: int, error, context: JobContext, result: Message | None = None) -> None:
         await context.flush()
