@@ -43,12 +43,16 @@ def test_library_end_to_end_bld_beats_training_free_init(corpus_dir, store, prog
             assert entry["weights"] is None and entry["final_loss"] == 1.0 and entry["parameters"] == 0
         else:
             assert entry["final_loss"] == 0.0 and entry["weights"] is not None
-    # BLD lowers the held-out normalised MSE below the training-free init, for every variant type and layer
+    # BLD lowers the held-out normalised MSE below the training-free init, for every variant type and layer;
+    # linear variants start from a least-squares fit that short BLD may not improve (it never worsens one)
     rows = {row["variant"]: row for row in loss_summary(manifest)}
     assert set(rows) == {"attention kv=1", "attention linear", "ffn 64", "ffn linear"}
-    for row in rows.values():
-        assert row["improved_layers"] == row["layers"] == 2, row
-        assert row["final_loss"] < row["init_loss"]
+    for name, row in rows.items():
+        assert row["final_loss"] <= row["init_loss"], row
+        if not name.endswith("linear"):
+            assert row["improved_layers"] == row["layers"] == 2, row
+            assert row["final_loss"] < row["init_loss"]
+    assert {e["init"] for e in manifest["variants"] if e["config"]["kind"] == "linear"} <= {"weights", "least_squares"}
     last = progress_log.reports[-1]
     assert last["done"] == last["total"] == 8 and last["unit"] == "variants"
     assert any("tokens_per_s" in (r.get("metrics") or {}) for r in progress_log.reports)

@@ -7,6 +7,7 @@ from tessel.llm.block_config import AttentionConfig, BlockConfig, FFNConfig
 from tessel.runtime.errors import InvalidArgument
 from tessel_block_distiller.core.settings import DistillerSettings
 from tessel_block_distiller.core.spec import (
+    DEFAULT_ATTENTION_TARGET,
     DEFAULT_HELD_OUT_TOKENS,
     DEFAULT_SEQUENCE_LENGTH,
     DEFAULT_TOKEN_BUDGET,
@@ -17,6 +18,7 @@ from tessel_block_distiller.core.spec import (
 )
 
 _EXECUTORS = {distill_pb2.EXECUTOR_LOCAL: "local", distill_pb2.EXECUTOR_KUBERNETES: "kubernetes"}
+_ATTENTION_TARGETS = {distill_pb2.ATTENTION_TARGET_SUBBLOCK: "subblock", distill_pb2.ATTENTION_TARGET_BLOCK: "block"}
 _ATTENTION_KINDS = {
     distill_pb2.ATTENTION_KIND_GQA: "gqa",
     distill_pb2.ATTENTION_KIND_NO_OP: "no_op",
@@ -55,6 +57,7 @@ def library_request(spec: distill_pb2.LibrarySpec, settings: DistillerSettings) 
         executor=_EXECUTORS.get(spec.executor, settings.executor),
         seed=spec.seed,
         training=training,
+        attention_target=_ATTENTION_TARGETS.get(spec.attention_target, DEFAULT_ATTENTION_TARGET),
     )
 
 

@@ -1,5 +1,6 @@
 """Blockwise local distillation: train one subblock variant to reproduce its parent subblock's output from
-the parent's input (normalised MSE, AdamW with linear warmup and cosine decay), streaming shards."""
+the parent's input (normalised MSE, AdamW with linear warmup and cosine decay), streaming shards. Attention
+variants can instead reproduce the whole parent block's output through the frozen parent FFN (BlockRunner)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,36 @@ class SubblockRunner:
             attention_mask=None,
         )
         return output
+
+
+@dataclass
+class BlockRunner:
+    """[attention variant, parent norms and FFN frozen] on the residual stream entering the block; returns
+    what the block adds to it, so the loss is on the block's output like the FFN variants' (Puzzle's BLD)."""
+
+    attention: SubblockRunner
+    input_norm: nn.Module
+    post_attention_norm: nn.Module
+    ffn: nn.Module
+
+    def __call__(self, module: nn.Module, residual: torch.Tensor) -> torch.Tensor:
+        attended = self.attention(module, self.input_norm(residual))
+        return attended + self.ffn(self.post_attention_norm(residual + attended))
+
+
+def least_squares_linear(shards: Iterable[Path], ridge: float = 1e-3) -> torch.Tensor:
+    """The W minimising Σ‖W x − y‖² + ridge·tr(XᵀX)/d·‖W‖² over the shards' (input, output) pairs, in float64
+    (closed form: W = YᵀX (XᵀX + λI)⁻¹), the linear replacement's best fit to the captured subblock."""
+    gram = cross = None
+    for path in shards:
+        inputs, outputs = load_shard(path)
+        x = inputs.reshape(-1, inputs.shape[-1]).double()
+        y = outputs.reshape(-1, outputs.shape[-1]).double()
+        gram = x.T @ x if gram is None else gram + x.T @ x
+        cross = y.T @ x if cross is None else cross + y.T @ x
+    penalty = ridge * gram.diagonal().mean().clamp_min(1e-12)
+    regularised = gram + penalty * torch.eye(gram.shape[0], dtype=gram.dtype)
+    return torch.linalg.solve(regularised, cross.T).T.float()
 
 
 def load_shard(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
@@ -103,8 +134,10 @@ def train_variant(
     device: str = "cpu",
     on_step: Callable[[int, int, float, float], None] | None = None,
 ) -> BLDResult:
-    """Train `module` in place for one pass over `train_shards`; `on_step(step, steps, loss, tokens_per_s)`."""
+    """Train `module` in place for one pass over `train_shards`; `on_step(step, steps, loss, tokens_per_s)`.
+    A run that ends worse on held-out data than it started (e.g. from an exact least-squares init) is undone."""
     init_loss = held_out_loss(module, run, held_out_shards, device=device)
+    initial_state = {name: tensor.detach().clone() for name, tensor in module.state_dict().items()}
     parameters = [p for p in module.parameters() if p.requires_grad]
     steps = math.ceil(total_sequences / training.batch_sequences)
     if not parameters or steps == 0:
@@ -129,4 +162,7 @@ def train_variant(
             on_step(step + 1, steps, recent[-1], tokens / max(time.monotonic() - started, 1e-9))
     seconds = time.monotonic() - started
     final_loss = held_out_loss(module, run, held_out_shards, device=device)
+    if final_loss > init_loss:
+        module.load_state_dict(initial_state)
+        final_loss = init_loss
     return BLDResult(init_loss, final_loss, sum(recent) / len(recent), tokens, seconds)

@@ -1,7 +1,9 @@
 """Capture the parent's per-layer subblock inputs and outputs, streamed to bf16 shards in the artifact store.
 
 A shard holds, for one (layer, subblock, chunk of sequences), the subblock's input (the normalised hidden
-state it reads) and its output (what it adds to the residual stream). Only one chunk of all layers is
+state it reads) and its output (what it adds to the residual stream). With `blocks`, a "block" shard per
+layer also holds the residual stream entering the block and what the whole block adds to it (the target of
+attention variants trained through the frozen parent FFN). Only one chunk of all layers is
 resident at a time, so memory is bounded by `chunk_tokens`, not by the token budget.
 """
 
@@ -21,12 +23,14 @@ SHARD_MEDIA_TYPE = "application/x-safetensors"
 MICRO_BATCH_SEQUENCES = 4
 
 
-def parent_subblock_weights(model, store) -> list[dict[str, dict]]:
-    """Per layer, the parent's attention and FFN weights as artifacts (workers need nothing else of it)."""
+def parent_subblock_weights(model, store, *, blocks: bool = False) -> list[dict[str, dict]]:
+    """Per layer, the parent's attention and FFN weights (and with `blocks`, the whole decoder layer's) as
+    artifacts (workers need nothing else of it)."""
     refs = []
     for layer in model.model.layers:
         entry = {}
-        for subblock, module in (("attention", layer.self_attn), ("ffn", layer.mlp)):
+        modules = [("attention", layer.self_attn), ("ffn", layer.mlp)] + ([("block", layer)] if blocks else [])
+        for subblock, module in modules:
             state = {name: tensor.detach().cpu().contiguous() for name, tensor in module.state_dict().items()}
             entry[subblock] = ref_to_dict(store.put_bytes(save(state), media_type=SHARD_MEDIA_TYPE))
         refs.append(entry)
@@ -39,6 +43,7 @@ def capture_activations(
     store,
     *,
     chunk_tokens: int,
+    blocks: bool = False,
     on_progress: Callable[[int, float], None] | None = None,
 ) -> list[dict[str, list[dict]]]:
     """Run the parent over `sequences` [n, L] chunk by chunk; returns, per layer and subblock, the shard refs."""
@@ -47,9 +52,10 @@ def capture_activations(
     layers = model.model.layers
     hidden = model.config.hidden_size
     per_chunk = max(1, chunk_tokens // length)
-    shards: list[dict[str, list[dict]]] = [{name: [] for name in SUBBLOCKS} for _ in layers]
+    kinds = SUBBLOCKS + (("block",) if blocks else ())
+    shards: list[dict[str, list[dict]]] = [{name: [] for name in kinds} for _ in layers]
     buffers = [
-        {name: torch.empty(2, per_chunk, length, hidden, dtype=torch.bfloat16) for name in SUBBLOCKS} for _ in layers
+        {name: torch.empty(2, per_chunk, length, hidden, dtype=torch.bfloat16) for name in kinds} for _ in layers
     ]
     cursor = {"start": 0, "stop": 0}
 
@@ -57,6 +63,8 @@ def capture_activations(
         def hook(module, args, kwargs, output):
             inputs = kwargs["hidden_states"] if "hidden_states" in kwargs else args[0]
             result = output[0] if isinstance(output, tuple) else output
+            if subblock == "block":  # what the block adds to the residual stream
+                result = result - inputs
             target = buffers[layer_index][subblock]
             target[0, cursor["start"] : cursor["stop"]] = inputs.to(torch.bfloat16).cpu()
             target[1, cursor["start"] : cursor["stop"]] = result.to(torch.bfloat16).cpu()
@@ -67,6 +75,8 @@ def capture_activations(
     for index, layer in enumerate(layers):
         handles.append(layer.self_attn.register_forward_hook(recorder(index, "attention"), with_kwargs=True))
         handles.append(layer.mlp.register_forward_hook(recorder(index, "ffn"), with_kwargs=True))
+        if blocks:
+            handles.append(layer.register_forward_hook(recorder(index, "block"), with_kwargs=True))
     started = time.monotonic()
     try:
         with torch.inference_mode(), tempfile.TemporaryDirectory(prefix="tessel-capture-") as scratch:
@@ -77,7 +87,7 @@ def capture_activations(
                     cursor["start"], cursor["stop"] = micro, micro + len(batch)
                     model.model(input_ids=batch, use_cache=False)
                 for index in range(len(layers)):
-                    for subblock in SUBBLOCKS:
+                    for subblock in kinds:
                         data = buffers[index][subblock][:, : len(chunk)]
                         shards[index][subblock].append(_put_shard(store, data, Path(scratch)))
                 if on_progress is not None:

@@ -72,12 +72,31 @@ def _config_key(config: dict[str, Any]) -> tuple:
     return tuple(sorted(config.items()))
 
 
+def forward_with_block_outputs(model, batch: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Logits and every decoder block's output (the residual stream after it). Puzzle's L_cosine sums over
+    the blocks' hidden states; Transformers' `hidden_states[-1]` is after the final norm (which the logits'
+    KL already sees), so the last block's own output is taken from a hook instead."""
+    last = {}
+
+    def record(module, args, output):
+        last["output"] = output[0] if isinstance(output, tuple) else output
+
+    handle = model.model.layers[-1].register_forward_hook(record)
+    try:
+        out = model(batch, output_hidden_states=True)
+    finally:
+        handle.remove()
+    return out.logits, [*out.hidden_states[1:-1], last["output"]]
+
+
 def distillation_loss(child_out, parent_out) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """`child_out` and `parent_out` are (logits, block outputs) from forward_with_block_outputs."""
+    (child_logits, child_blocks), (parent_logits, parent_blocks) = child_out, parent_out
     cosine = sum(
         (1 - F.cosine_similarity(c.float(), p.float(), dim=-1)).mean()
-        for c, p in zip(child_out.hidden_states[1:], parent_out.hidden_states[1:], strict=True)
+        for c, p in zip(child_blocks, parent_blocks, strict=True)
     )
-    kl = kl_per_token(child_out.logits, parent_out.logits)
+    kl = kl_per_token(child_logits, parent_logits)
     return cosine + kl, cosine, kl
 
 
@@ -134,8 +153,8 @@ def run_global_distillation(request: GlobalDistillationRequest, *, job_id: str, 
         batch = torch.from_numpy(train[order[step * request.batch_sequences : (step + 1) * request.batch_sequences]])
         batch = batch.to(next(parent.parameters()).device)
         with torch.no_grad():
-            parent_out = parent(batch, output_hidden_states=True)
-        loss, cosine, kl = distillation_loss(child(batch, output_hidden_states=True), parent_out)
+            parent_out = forward_with_block_outputs(parent, batch)
+        loss, cosine, kl = distillation_loss(forward_with_block_outputs(child, batch), parent_out)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -187,7 +206,7 @@ def _store_child(store, child, request: GlobalDistillationRequest, job_id: str, 
         "data": {"corpus": request.corpus, "split": DATA_SPLIT, "train_tokens": request.token_budget,
                  "held_out_tokens": request.held_out_tokens, "sequence_length": request.sequence_length,
                  "seed": request.seed},
-        "loss": "sum over layers of (1 - cosine(hidden states)) + KL(parent || child) on logits",
+        "loss": "sum over blocks of (1 - cosine(block outputs, before the final norm)) + KL(parent || child) on logits",
         "initial_kl": initial_kl,
         "final_kl": final_kl,
         "last_losses": losses,

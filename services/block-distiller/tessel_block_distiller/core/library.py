@@ -66,6 +66,7 @@ def build_library(request: LibraryRequest, *, job_id: str, store, executor: Exec
             "sequence_length": request.sequence_length,
             "train_sequences": capture["train_sequences"],
             "training": dataclasses.asdict(request.training),
+            "attention_target": request.attention_target,
             "seed": request.seed,
             "layers": capture["layers"],
             "variants": [v.to_dict() for v in pending],
@@ -113,15 +114,17 @@ def _capture(request: LibraryRequest, folder, *, job_id: str, store, progress: P
                      metrics={"tokens_per_s": tokens_per_s})
         return report
 
-    train_shards = capture_activations(model, train, store, chunk_tokens=request.chunk_tokens, on_progress=on_capture(0))
+    blocks = request.attention_target == "block"
+    train_shards = capture_activations(model, train, store, chunk_tokens=request.chunk_tokens, blocks=blocks,
+                                       on_progress=on_capture(0))
     held_out_shards = capture_activations(
-        model, held_out, store, chunk_tokens=request.chunk_tokens, on_progress=on_capture(train.size)
+        model, held_out, store, chunk_tokens=request.chunk_tokens, blocks=blocks, on_progress=on_capture(train.size)
     )
-    weights = parent_subblock_weights(model, store)
+    weights = parent_subblock_weights(model, store, blocks=blocks)
     config = model.config.to_dict()
     layers = [
         {sub: {"parent": weights[i][sub], "train": train_shards[i][sub], "held_out": held_out_shards[i][sub]}
-         for sub in ("attention", "ffn")}
+         for sub in weights[i]}
         for i in range(len(weights))
     ]
     capture = {
@@ -171,6 +174,7 @@ def _manifest(request: LibraryRequest, space: SearchSpace, parent: ParentShape, 
             "init_loss": result["init_loss"],
             "final_loss": result["final_loss"],
             "trained": result["trained"],
+            "init": result.get("init"),
             "tokens": result.get("tokens", 0),
             "seconds": result.get("seconds", 0.0),
             "nemotron_nas_exact": variant.subblock != "ffn"
@@ -194,7 +198,7 @@ def _manifest(request: LibraryRequest, space: SearchSpace, parent: ParentShape, 
             "activation_dtype": "bfloat16",
         },
         "training": {**dataclasses.asdict(request.training), "loss": "normalized_mse", "schedule": "warmup_cosine",
-                     "optimizer": "AdamW"},
+                     "optimizer": "AdamW", "attention_target": request.attention_target},
         "search_space": dataclasses.asdict(space),
         "loss_metric": "held-out normalized MSE of the subblock output, MSE(o_p, o_c) / MSE(o_p, 0)",
         "variants": variants,

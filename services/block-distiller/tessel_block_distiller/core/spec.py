@@ -15,6 +15,10 @@ DEFAULT_SEQUENCE_LENGTH = 256
 DEFAULT_CHUNK_TOKENS = 4_096
 MAX_TOKEN_BUDGET = 1 << 34
 EXECUTORS = ("local", "kubernetes")
+# BLD target of attention variants: "subblock" (the parent attention's own output) or "block" (the parent
+# block's output through [variant, parent FFN frozen], as in Puzzle; tests/bench/results/bld-fidelity.md).
+ATTENTION_TARGETS = ("subblock", "block")
+DEFAULT_ATTENTION_TARGET = "block"
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class LibraryRequest:
     executor: str = "local"
     seed: int = 0
     training: Training = field(default_factory=Training)
+    attention_target: str = DEFAULT_ATTENTION_TARGET
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,8 @@ def validate_library(request: LibraryRequest, parent: ParentShape, *, prefix: st
         raise InvalidArgument(f"unknown executor {request.executor!r} ({', '.join(EXECUTORS)})", field=f"{prefix}.executor")
     if not 0 < request.training.learning_rate < 1:
         raise InvalidArgument("must be in (0, 1)", field=f"{prefix}.learning_rate")
+    if request.attention_target not in ATTENTION_TARGETS:
+        raise InvalidArgument(f"unknown attention target {request.attention_target!r}", field=f"{prefix}.attention_target")
     space = request.search_space or default_search_space(parent, linear=request.include_linear)
     field_prefix = f"{prefix}.search_space"
     for kv in space.kv_heads:
