@@ -16,9 +16,9 @@ DEFAULT_CHUNK_TOKENS = 4_096
 MAX_TOKEN_BUDGET = 1 << 34
 EXECUTORS = ("local", "kubernetes")
 # BLD target of attention variants: "subblock" (the parent attention's own output) or "block" (the parent
-# block's output through [variant, parent FFN frozen], as in Puzzle; tests/bench/results/bld-fidelity.md).
+# block's output through [variant, parent FFN frozen], as in Puzzle).
 ATTENTION_TARGETS = ("subblock", "block")
-DEFAULT_ATTENTION_TARGET = "block"
+DEFAULT_ATTENTION_TARGET = "subblock"  # until the ablation (issue 13 item 5) shows "block" wins
 
 
 @dataclass(frozen=True)
