@@ -109,3 +109,16 @@ def torch_device(setting: str | None = None) -> str:
     if choice == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return choice
+
+
+def requested_torch_device(requested: str, *, field: str) -> str:
+    """A client's device choice ('' = the service's setting); CUDA on a node without a GPU is
+    FAILED_PRECONDITION on `field`."""
+    import torch
+
+    from tessel.runtime.errors import FailedPrecondition
+
+    device = torch_device(requested or None)
+    if device == "cuda" and not torch.cuda.is_available():
+        raise FailedPrecondition("CUDA was requested but no GPU is visible", field=field)
+    return device

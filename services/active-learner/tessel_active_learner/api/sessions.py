@@ -23,7 +23,7 @@ from tessel.active.v1 import events_pb2
 from tessel.runtime.errors import FailedPrecondition, InvalidArgument, fields_renamed
 from tessel.runtime.jobs import JobManager, JobWaiting
 from tessel.runtime.messaging import Messaging
-from tessel.runtime.settings import torch_device
+from tessel.runtime.settings import requested_torch_device
 from tessel.runtime.tracing import current_trace_id
 from tessel_active_learner.api.conversions import (
     check_budgets,
@@ -42,14 +42,6 @@ PUBLISH_TIMEOUT_SECONDS = 30
 _tracer = trace.get_tracer("tessel.active_learner")
 MAX_LABELS_PER_REQUEST = 10_000
 
-
-def resolve_device(requested: str) -> str:
-    import torch
-
-    device = torch_device(requested or None)
-    if device == "cuda" and not torch.cuda.is_available():
-        raise FailedPrecondition("CUDA was requested but no GPU is visible", field="spec.device")
-    return device
 
 
 def load_splits(spec: pb.SessionSpec):
@@ -84,7 +76,7 @@ async def run_session(ctx, spec: pb.SessionSpec, *, messaging: Messaging) -> pb.
     stored = ctx.record.result
     if stored.pending_indices:  # a part of the batch was labelled: keep waiting, nothing to compute
         raise JobWaiting(_waiting_message(stored), result=stored)
-    device = resolve_device(spec.device)
+    device = requested_torch_device(spec.device, field="spec.device")
     ctx.progress(message=f"loading {spec.dataset}")
     data = await asyncio.to_thread(load_splits, spec)
     settings, pool = prepare(spec, data, device)

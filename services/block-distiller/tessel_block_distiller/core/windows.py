@@ -16,7 +16,6 @@ import torch
 
 from tessel.zoo.coreset import greedy_k_center
 
-MAX_POOL_WINDOWS = 4096  # bounds the embedding pass (pool windows x sequence length tokens through half the parent)
 _MICRO_BATCH = 8
 
 

@@ -14,8 +14,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from tessel.runtime.arrays import npy_bytes
 from tessel.runtime.paths import confined_path
-from tessel.runtime.errors import FailedPrecondition, fields_renamed
-from tessel.runtime.settings import torch_device
+from tessel.runtime.errors import fields_renamed
+from tessel.runtime.settings import requested_torch_device
 from tessel.training.v1 import events_pb2
 from tessel.training.v1 import training_pb2 as pb
 from tessel.zoo import MEDIA_TYPE
@@ -36,14 +36,6 @@ DATASET_FIELDS = {"dataset": "spec.dataset", "root": "spec.dataset_root"}
 __all__ = ["COMPLETED_SUBJECT", "run_training_job", "validate_spec"]
 
 
-def resolve_device(requested: str) -> str:
-    import torch
-
-    device = torch_device(requested or None)
-    if device == "cuda" and not torch.cuda.is_available():
-        raise FailedPrecondition("CUDA was requested but no GPU is visible", field="spec.device")
-    return device
-
 
 def load_splits(spec: pb.TrainingJobSpec):
     from tessel.assets.datasets import load_dataset
@@ -56,7 +48,7 @@ def load_splits(spec: pb.TrainingJobSpec):
 
 async def run_training_job(ctx, spec: pb.TrainingJobSpec) -> pb.TrainingJobResult:
     validate_spec(spec)
-    settings = settings_from_spec(spec, device=resolve_device(spec.device))
+    settings = settings_from_spec(spec, device=requested_torch_device(spec.device, field="spec.device"))
     ctx.progress(done=0, total=settings.fit.max_epochs, unit="epochs", message=f"loading {spec.dataset}")
     data = await asyncio.to_thread(load_splits, spec)
     checkpoint_name = f"training/{ctx.job_id}/checkpoint"

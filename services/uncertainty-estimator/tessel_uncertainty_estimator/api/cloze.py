@@ -5,8 +5,8 @@ from __future__ import annotations
 from tessel.assets.confined import confined_corpus, resolve_confined_model
 from tessel.runtime.arrays import array_to_proto
 from tessel.runtime.artifacts import ArtifactStore
-from tessel.runtime.errors import FailedPrecondition, InvalidArgument
-from tessel.runtime.settings import torch_device
+from tessel.runtime.errors import InvalidArgument
+from tessel.runtime.settings import requested_torch_device
 from tessel.uncertainty.v1 import uncertainty_pb2 as pb
 from tessel_uncertainty_estimator.core.cloze import ClozeConfidence, ClozeRequest, cloze_confidence
 
@@ -27,7 +27,7 @@ def cloze_request(request: pb.EstimateClozeConfidenceRequest) -> ClozeRequest:
                               field="context_tokens")
     if request.device and request.device not in DEVICES:
         raise InvalidArgument(f"must be one of {', '.join(DEVICES)}, got {request.device!r}", field="device")
-    device = _device(request.device)
+    device = requested_torch_device(request.device, field="device")
     model_folder = resolve_confined_model(request.model, field="model")
     tokenizer_folder = (resolve_confined_model(request.tokenizer_model, field="tokenizer_model")
                         if request.tokenizer_model else model_folder)
@@ -47,10 +47,3 @@ def estimate_cloze(request: ClozeRequest, artifacts: ArtifactStore) -> pb.Estima
         cloze_task_sha256=outcome.task_sha256, artifact=artifact, device=request.device)
 
 
-def _device(requested: str) -> str:
-    import torch
-
-    device = torch_device(requested or None)
-    if device == "cuda" and not torch.cuda.is_available():
-        raise FailedPrecondition("CUDA was requested but no GPU is visible", field="device")
-    return device

@@ -14,8 +14,8 @@ import torch
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tessel.runtime.arrays import npy_bytes
-from tessel.runtime.errors import FailedPrecondition, InvalidArgument, fields_renamed
-from tessel.runtime.settings import torch_device
+from tessel.runtime.errors import InvalidArgument, fields_renamed
+from tessel.runtime.settings import requested_torch_device
 from tessel.uncertainty.v1 import events_pb2
 from tessel.uncertainty.v1 import uncertainty_pb2 as pb
 from tessel.zoo import model_from_bytes
@@ -29,14 +29,6 @@ DATASET_FIELDS = {"dataset": "spec.dataset", "root": "spec.dataset_root"}
 
 __all__ = ["COMPLETED_SUBJECT", "load_model", "run_estimation_job", "validate_spec"]
 
-
-def resolve_device(requested: str) -> str:
-    import torch
-
-    device = torch_device(requested or None)
-    if device == "cuda" and not torch.cuda.is_available():
-        raise FailedPrecondition("CUDA was requested but no GPU is visible", field="spec.device")
-    return device
 
 
 def load_splits(spec: pb.EstimationJobSpec):
@@ -81,7 +73,7 @@ def check_artifacts(artifacts, spec: pb.EstimationJobSpec) -> None:
 
 async def run_estimation_job(ctx, spec: pb.EstimationJobSpec) -> pb.EstimationJobResult:
     validate_spec(spec)
-    device = resolve_device(spec.device)
+    device = requested_torch_device(spec.device, field="spec.device")
     settings = settings_from_spec(spec, device=device)
     ctx.progress(message=f"loading {spec.dataset}")
     data = await asyncio.to_thread(load_splits, spec)
